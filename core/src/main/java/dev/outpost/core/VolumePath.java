@@ -1,0 +1,140 @@
+package dev.outpost.core;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Paths inside a volume: absolute, '/'-separated, normalised. Every path from the wire or a user passes
+ * {@link #check} before use.
+ *
+ * <p>Rules: starts with '/'; no empty component, no "." or "..", no NUL; a component is at most
+ * {@value #MAX_NAME_BYTES} UTF-8 bytes and the whole path at most {@value #MAX_PATH_BYTES}. The root is
+ * "/". A trailing '/' is refused rather than silently removed.
+ */
+public final class VolumePath {
+  public static final String ROOT = "/";
+  public static final int MAX_NAME_BYTES = 255;
+  public static final int MAX_PATH_BYTES = 4096;
+
+  private VolumePath() {}
+
+  /**
+   * Returns {@code path} unchanged if valid.
+   *
+   * @throws OutpostException INVALID_PATH naming what is wrong
+   */
+  public static String check(String path) {
+    if (path == null || path.isEmpty()) {
+      throw invalid(path, "empty");
+    }
+    if (path.charAt(0) != '/') {
+      throw invalid(path, "not absolute");
+    }
+    if (utf8Length(path) > MAX_PATH_BYTES) {
+      throw invalid(path, "longer than " + MAX_PATH_BYTES + " bytes");
+    }
+    if (path.equals(ROOT)) {
+      return path;
+    }
+    int start = 1;
+    while (start <= path.length()) {
+      int end = path.indexOf('/', start);
+      if (end < 0) {
+        end = path.length();
+      }
+      checkNameIn(path, path.substring(start, end));
+      start = end + 1;
+    }
+    return path;
+  }
+
+  /**
+   * Checks one directory entry name.
+   *
+   * @throws OutpostException INVALID_PATH
+   */
+  public static String checkName(String name) {
+    checkNameIn(name, name);
+    return name;
+  }
+
+  private static void checkNameIn(String path, String name) {
+    if (name == null || name.isEmpty()) {
+      throw invalid(path, "empty component");
+    }
+    if (name.equals(".") || name.equals("..")) {
+      throw invalid(path, "'" + name + "' component");
+    }
+    if (name.indexOf('/') >= 0) {
+      throw invalid(path, "'/' inside a name");
+    }
+    if (name.indexOf('\0') >= 0) {
+      throw invalid(path, "NUL byte");
+    }
+    if (utf8Length(name) > MAX_NAME_BYTES) {
+      throw invalid(path, "a component longer than " + MAX_NAME_BYTES + " bytes");
+    }
+  }
+
+  /** The parent of a checked path; the root's parent is the root. */
+  public static String parent(String path) {
+    int slash = path.lastIndexOf('/');
+    return slash <= 0 ? ROOT : path.substring(0, slash);
+  }
+
+  /** The last component; "" for the root. */
+  public static String name(String path) {
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  /** {@code dir} + "/" + {@code name}, checked. */
+  public static String join(String dir, String name) {
+    return check(dir.equals(ROOT) ? ROOT + name : dir + "/" + name);
+  }
+
+  /** True if {@code path} equals {@code prefix} or lies below it ("/a" is under "/a" and "/", not "/ab"). */
+  public static boolean isUnder(String path, String prefix) {
+    if (prefix.equals(ROOT) || path.equals(prefix)) {
+      return true;
+    }
+    return path.startsWith(prefix) && path.length() > prefix.length() && path.charAt(prefix.length()) == '/';
+  }
+
+  /** The components of a checked path; none for the root. */
+  public static List<String> components(String path) {
+    List<String> out = new ArrayList<>();
+    if (path.equals(ROOT)) {
+      return out;
+    }
+    for (String c : path.substring(1).split("/", -1)) {
+      out.add(c);
+    }
+    return out;
+  }
+
+  private static int utf8Length(String s) {
+    int n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x80) {
+        n += 1;
+      } else if (c < 0x800) {
+        n += 2;
+      } else if (Character.isHighSurrogate(c)) {
+        n += 4;
+        i++;
+      } else {
+        n += 3;
+      }
+    }
+    return n;
+  }
+
+  private static OutpostException invalid(String path, String why) {
+    String shown = path == null ? "null" : path.replace("\0", "\\0");
+    if (shown.length() > 200) {
+      shown = shown.substring(0, 200) + "...";
+    }
+    return new OutpostException(ErrorCode.INVALID_PATH, "bad path '" + shown + "': " + why);
+  }
+}
