@@ -1,0 +1,100 @@
+package dev.outpost.crypto;
+
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+
+/** The token's compact string form and binary payload (FORMAT.md §6), shared by signer and verifier. */
+final class Tokens {
+  static final String PREFIX = "opt1.";
+  static final int PAYLOAD_VERSION = 1;
+  static final int SIGNATURE_BYTES = 64;
+  /** Longest valid token: payload ≤ 532 bytes and the signature, base64url, plus prefix and dot. */
+  static final int MAX_TOKEN_CHARS = 1024;
+
+  private Tokens() {}
+
+  static byte[] encodePayload(AccessToken t) {
+    byte[] volume = t.volume().getBytes(StandardCharsets.UTF_8);
+    byte[] subject = t.subject().getBytes(StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(2 + 16 + 2 + volume.length + subject.length)
+        .put((byte) PAYLOAD_VERSION)
+        .put((byte) t.mode().wire())
+        .putLong(t.issuedAt().getEpochSecond())
+        .putLong(t.expiresAt().getEpochSecond())
+        .put((byte) volume.length).put(volume)
+        .put((byte) subject.length).put(subject)
+        .array();
+  }
+
+  static AccessToken decodePayload(byte[] p) {
+    ByteBuffer b = ByteBuffer.wrap(p);
+    if (p.length < 2 + 16 + 2) {
+      throw malformed("payload too short");
+    }
+    int version = b.get() & 0xff;
+    if (version != PAYLOAD_VERSION) {
+      throw malformed("payload version " + version);
+    }
+    AccessToken.Mode mode = AccessToken.Mode.fromWire(b.get() & 0xff);
+    long issued = b.getLong();
+    long expires = b.getLong();
+    String volume = string(b);
+    String subject = string(b);
+    if (b.hasRemaining()) {
+      throw malformed("trailing bytes in payload");
+    }
+    try {
+      return new AccessToken(volume, mode, subject, Instant.ofEpochSecond(issued), Instant.ofEpochSecond(expires));
+    } catch (OutpostException | java.time.DateTimeException e) {
+      throw malformed(e.getMessage());
+    }
+  }
+
+  private static String string(ByteBuffer b) {
+    if (!b.hasRemaining()) {
+      throw malformed("payload truncated");
+    }
+    int n = b.get() & 0xff;
+    if (n > b.remaining()) {
+      throw malformed("payload truncated");
+    }
+    ByteBuffer slice = b.slice(b.position(), n);
+    b.position(b.position() + n);
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(slice).toString();
+    } catch (CharacterCodingException e) {
+      throw malformed("name is not UTF-8");
+    }
+  }
+
+  static String b64(byte[] bytes) {
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+  }
+
+  /** Strict base64url without padding: decodes, then refuses any string that is not the canonical encoding. */
+  static byte[] unb64(String s) {
+    byte[] out;
+    try {
+      out = Base64.getUrlDecoder().decode(s);
+    } catch (IllegalArgumentException e) {
+      throw malformed("not base64url");
+    }
+    if (!b64(out).equals(s)) {
+      throw malformed("not canonical base64url");
+    }
+    return out;
+  }
+
+  static OutpostException malformed(String why) {
+    return new OutpostException(ErrorCode.UNAUTHORIZED, "malformed token: " + why);
+  }
+}
