@@ -1,0 +1,7 @@
+package dev.outpost.protocol;
+
+/** A lease for one writer ({@code EXCLUSIVE}) or for many readers ({@code SHARED}). */
+public enum LeaseMode {
+  EXCLUSIVE,
+  SHARED
+}

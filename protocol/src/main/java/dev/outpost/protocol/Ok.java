@@ -1,0 +1,4 @@
+package dev.outpost.protocol;
+
+/** Success without a value. */
+public record Ok() implements Reply {}

@@ -1,0 +1,4 @@
+package dev.outpost.protocol;
+
+/** Lists the volume's snapshots. Answered by {@link Snapshots}. */
+public record SnapshotList() implements Request {}
