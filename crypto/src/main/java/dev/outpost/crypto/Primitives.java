@@ -93,10 +93,14 @@ final class Primitives {
 
   /** HKDF-SHA256 (RFC 5869) through the JDK's KDF API. */
   static byte[] hkdf(byte[] ikm, byte[] salt, String info, int length) {
+    return hkdf(ikm, salt, info.getBytes(StandardCharsets.US_ASCII), length);
+  }
+
+  static byte[] hkdf(byte[] ikm, byte[] salt, byte[] info, int length) {
     try {
       KDF kdf = KDF.getInstance("HKDF-SHA256");
       return kdf.deriveData(HKDFParameterSpec.ofExtract().addIKM(ikm).addSalt(salt)
-          .thenExpand(info.getBytes(StandardCharsets.US_ASCII), length));
+          .thenExpand(info, length));
     } catch (NoSuchAlgorithmException e) {
       throw new OutpostException(ErrorCode.INTERNAL, "JDK lacks HKDF-SHA256", e);
     } catch (GeneralSecurityException e) {
