@@ -1,0 +1,321 @@
+package dev.outpost.transport;
+
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import dev.outpost.protocol.Attach;
+import dev.outpost.protocol.Attached;
+import dev.outpost.protocol.ErrorReply;
+import dev.outpost.protocol.Frame;
+import dev.outpost.protocol.Frames;
+import dev.outpost.protocol.Hello;
+import dev.outpost.protocol.ProtocolVersion;
+import dev.outpost.protocol.Reply;
+import dev.outpost.protocol.Request;
+import dev.outpost.protocol.Welcome;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Client end of one connection: requests are pipelined, each with its own request id, and answered in any
+ * order. Thread-safe. Futures and {@link ReplyStream} callbacks complete on the connection's event loop:
+ * chain blocking work with the *Async variants onto your own executor.
+ */
+public final class RpcClient implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RpcClient.class);
+
+  /** Where to connect and how. */
+  public record Options(String agent, String token, Optional<SslContext> tls, int maxFrameBytes, Duration connectTimeout) {
+    public static Options plain(String agent, String token) {
+      return new Options(agent, token, Optional.empty(), Frames.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(10));
+    }
+
+    public Options withTls(SslContext ctx) {
+      return new Options(agent, token, Optional.of(ctx), maxFrameBytes, connectTimeout);
+    }
+  }
+
+  private final Channel channel;
+  private final InetSocketAddress remote;
+  private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
+  private final AtomicInteger nextRequestId = new AtomicInteger(1);
+  private volatile Consumer<Reply> pushHandler = r -> ReferenceCountUtil.release(r);
+  private volatile Welcome welcome;
+
+  private sealed interface Pending permits Single, Streamed {}
+
+  private record Single(CompletableFuture<Reply> future) implements Pending {}
+
+  private record Streamed(ReplyStream stream) implements Pending {}
+
+  private RpcClient(Channel channel, InetSocketAddress remote) {
+    this.channel = channel;
+    this.remote = remote;
+  }
+
+  /**
+   * Connects, performs the handshake and returns once WELCOME arrived.
+   *
+   * @throws OutpostException UNAVAILABLE if the server cannot be reached; the server's error (UNAUTHORIZED,
+   *     UNSUPPORTED_VERSION, ...) if it refuses the handshake
+   */
+  public static RpcClient connect(EventLoopGroup group, InetSocketAddress remote, Options options) {
+    try {
+      return connectAsync(group, remote, options).get(options.connectTimeout().toMillis() * 2, TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OutpostException(ErrorCode.UNAVAILABLE, "interrupted while connecting to " + remote, e);
+    } catch (java.util.concurrent.TimeoutException e) {
+      throw new OutpostException(ErrorCode.UNAVAILABLE, "timed out connecting to " + remote, e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw Errors.unwrap(e);
+    }
+  }
+
+  /** Like {@link #connect} without blocking the caller. */
+  public static CompletableFuture<RpcClient> connectAsync(EventLoopGroup group, InetSocketAddress remote, Options options) {
+    CompletableFuture<RpcClient> result = new CompletableFuture<>();
+    RpcClient[] holder = new RpcClient[1];
+    Bootstrap b = new Bootstrap()
+        .group(group)
+        .channel(Transports.socketChannel())
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis())
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, RpcServer.WATER_MARK)
+        .handler(new ChannelInitializer<SocketChannel>() {
+          @Override
+          protected void initChannel(SocketChannel ch) {
+            options.tls().ifPresent(ctx -> ch.pipeline().addLast("tls",
+                ctx.newHandler(ch.alloc(), remote.getHostString(), remote.getPort())));
+            ch.pipeline().addLast("flush", new FlushConsolidationHandler(64, true));
+            ch.pipeline().addLast("writability", new WritabilityWaiters());
+            Frames.install(ch.pipeline(), options.maxFrameBytes());
+            RpcClient client = new RpcClient(ch, remote);
+            holder[0] = client;
+            ch.pipeline().addLast("client", client.new Inbound());
+          }
+        });
+    ChannelFuture cf = b.connect(remote);
+    cf.addListener(f -> {
+      if (!f.isSuccess()) {
+        result.completeExceptionally(new OutpostException(ErrorCode.UNAVAILABLE,
+            "cannot reach " + remote.getHostString() + ":" + remote.getPort() + ": " + f.cause().getMessage(), f.cause()));
+        return;
+      }
+      RpcClient client = holder[0];
+      client.call(0, new Hello(ProtocolVersion.MIN_SUPPORTED, ProtocolVersion.CURRENT, options.agent(), options.token()))
+          .whenComplete((reply, err) -> {
+            if (err != null) {
+              client.close();
+              result.completeExceptionally(Errors.unwrap(err));
+            } else if (reply instanceof Welcome w) {
+              client.welcome = w;
+              result.complete(client);
+            } else {
+              ReferenceCountUtil.release(reply);
+              client.close();
+              result.completeExceptionally(new OutpostException(ErrorCode.PROTOCOL_VIOLATION,
+                  "expected WELCOME, got " + reply.getClass().getSimpleName()));
+            }
+          });
+    });
+    return result;
+  }
+
+  /** The server's WELCOME: negotiated version, volume, journal position. */
+  public Welcome welcome() {
+    return welcome;
+  }
+
+  public InetSocketAddress remoteAddress() {
+    return remote;
+  }
+
+  /** Sends a request on the connection's own session; the future fails with the server's typed error. */
+  public CompletableFuture<Reply> call(Request request) {
+    return call(0, request);
+  }
+
+  /** Sends a request on {@code session}; a single-frame answer is expected. */
+  public CompletableFuture<Reply> call(int session, Request request) {
+    CompletableFuture<Reply> f = new CompletableFuture<>();
+    send(session, request, new Single(f));
+    return f;
+  }
+
+  /**
+   * Sends a request whose answer is streamed (several frames).
+   *
+   * @return the request id, which identifies the stream (e.g. for UNSUBSCRIBE)
+   */
+  public int stream(int session, Request request, ReplyStream stream) {
+    return send(session, request, new Streamed(stream));
+  }
+
+  /** Opens a session for another party's token (a proxy carrying a client). */
+  public CompletableFuture<Integer> attach(String token) {
+    return call(0, new Attach(token)).thenApply(r -> {
+      if (r instanceof Attached a) {
+        return a.session();
+      }
+      ReferenceCountUtil.release(r);
+      throw new OutpostException(ErrorCode.PROTOCOL_VIOLATION, "expected ATTACHED");
+    });
+  }
+
+  /** Receives server pushes (request id 0, e.g. LEASE_RECALL); the handler owns what it gets. */
+  public void onPush(Consumer<Reply> handler) {
+    this.pushHandler = handler;
+  }
+
+  /** False while the outbound buffer is above its high-water mark. */
+  public boolean isWritable() {
+    return channel.isWritable();
+  }
+
+  /** Runs {@code task} on the event loop once the connection is writable (or closed). */
+  public void whenWritable(Runnable task) {
+    WritabilityWaiters.of(channel).add(task);
+  }
+
+  public boolean isOpen() {
+    return channel.isActive();
+  }
+
+  /** Completes when the connection closes, for whatever reason. */
+  public CompletableFuture<Void> closed() {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    channel.closeFuture().addListener(x -> f.complete(null));
+    return f;
+  }
+
+  /** Requests in flight (not yet fully answered). */
+  public int inFlight() {
+    return pending.size();
+  }
+
+  @Override
+  public void close() {
+    channel.close();
+  }
+
+  private int send(int session, Request request, Pending p) {
+    int id = nextId();
+    pending.put(id, p);
+    if (!channel.isActive()) {
+      ReferenceCountUtil.release(request);
+      fail(id, unavailable("connection closed"));
+      return id;
+    }
+    channel.writeAndFlush(new Frame(id, session, 0, request)).addListener(f -> {
+      if (!f.isSuccess()) {
+        fail(id, unavailable("write failed: " + f.cause().getMessage()));
+      }
+    });
+    return id;
+  }
+
+  private int nextId() {
+    while (true) {
+      int id = nextRequestId.getAndIncrement() & 0x7fffffff;
+      if (id != 0 && !pending.containsKey(id)) {
+        return id;
+      }
+    }
+  }
+
+  private OutpostException unavailable(String why) {
+    return new OutpostException(ErrorCode.UNAVAILABLE, remote.getHostString() + ":" + remote.getPort() + ": " + why);
+  }
+
+  private void fail(int id, OutpostException e) {
+    Pending p = pending.remove(id);
+    if (p instanceof Single s) {
+      s.future().completeExceptionally(e);
+    } else if (p instanceof Streamed st) {
+      st.stream().onError(e);
+    }
+  }
+
+  private final class Inbound extends SimpleChannelInboundHandler<Frame> {
+    Inbound() {
+      super(Frame.class, false);
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+      if (!(frame.message() instanceof Reply reply)) {
+        ReferenceCountUtil.release(frame.message());
+        log.warn("server {} sent a request; closing", remote);
+        ctx.close();
+        return;
+      }
+      int id = frame.requestId();
+      if (id == 0) {
+        pushHandler.accept(reply);
+        return;
+      }
+      Pending p = frame.more() ? pending.get(id) : pending.remove(id);
+      switch (p) {
+        case null -> {
+          ReferenceCountUtil.release(reply);
+          log.debug("reply for unknown request {} from {}", id, remote);
+        }
+        case Single s -> {
+          if (frame.more()) {
+            pending.remove(id);
+            ReferenceCountUtil.release(reply);
+            s.future().completeExceptionally(new OutpostException(ErrorCode.PROTOCOL_VIOLATION,
+                "streamed answer to a single-answer request"));
+          } else if (reply instanceof ErrorReply e) {
+            s.future().completeExceptionally(Errors.fromReply(e));
+          } else {
+            s.future().complete(reply);
+          }
+        }
+        case Streamed st -> {
+          if (reply instanceof ErrorReply e) {
+            pending.remove(id);
+            st.stream().onError(Errors.fromReply(e));
+          } else {
+            st.stream().onReply(reply, !frame.more());
+          }
+        }
+      }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+      for (Integer id : pending.keySet()) {
+        fail(id, unavailable("connection closed"));
+      }
+      ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      log.debug("connection to {} failed: {}", remote, cause.toString());
+      ctx.close();
+    }
+  }
+}
