@@ -23,6 +23,23 @@ final class Wire {
     return ALLOC.buffer(bytes.length).writeBytes(bytes);
   }
 
+  /** A frame without its length field: header fields then the body given in hex. */
+  static ByteBuf frame(int type, int flags, int requestId, int session, String bodyHex) {
+    return hex(String.format("%04X%04X%08X%08X", type, flags, requestId, session) + bodyHex);
+  }
+
+  /** The same frame with its length field in front. */
+  static ByteBuf framed(int type, int flags, int requestId, int session, String bodyHex) {
+    String rest = String.format("%04X%04X%08X%08X", type, flags, requestId, session) + bodyHex.replace(" ", "");
+    return hex(String.format("%08X", rest.length() / 2) + rest);
+  }
+
+  /** A wire string in hex: u16 length + UTF-8. */
+  static String str(String s) {
+    byte[] utf8 = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return String.format("%04X", utf8.length) + HexFormat.of().formatHex(utf8);
+  }
+
   static String hex(ByteBuf buf) {
     return ByteBufUtil.hexDump(buf);
   }
