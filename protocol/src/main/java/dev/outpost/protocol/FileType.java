@@ -1,6 +1,6 @@
 package dev.outpost.protocol;
 
-/** What a directory entry is. Its wire number is fixed in the codec; never reorder-dependent. */
+/** What a directory entry is. Wire numbers are fixed in the codec, independent of declaration order. */
 public enum FileType {
   FILE,
   DIRECTORY,
