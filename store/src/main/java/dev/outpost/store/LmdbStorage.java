@@ -10,7 +10,12 @@ import java.nio.file.Path;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
@@ -43,6 +48,10 @@ import org.slf4j.LoggerFactory;
  * <p>Errors: every LMDB failure becomes an {@link OutpostException} (NO_SPACE for a full map or disk,
  * BUSY for exhausted reader slots, INTERNAL otherwise) with the LMDB exception as its cause. Exceptions
  * thrown by a callback itself pass through unchanged (and roll a write back).
+ *
+ * <p>Threads: reads run on the calling thread, virtual or not (MDB_NOTLS ties reader slots to
+ * transactions, not threads). Writes from a virtual thread are handed to an internal platform thread,
+ * because LMDB's writer lock belongs to an OS thread.
  *
  * <p>Warning: callbacks must be short and must not block (no network I/O, no waiting on other threads) and
  * must not open another transaction of this storage from inside a write; a nested {@code write}, a {@code
@@ -80,6 +89,9 @@ public final class LmdbStorage implements AutoCloseable {
   private final AtomicInteger pooledScratches = new AtomicInteger();
   private final Set<String> openNames = ConcurrentHashMap.newKeySet();
   private Table<String, BlockStoreStats> statsTable;
+  /** Guards {@link #writerThread}; never held while waiting for a transaction. */
+  private final Object writerThreadLock = new Object();
+  private ExecutorService writerThread;
   private volatile long mapBytes;
   private volatile boolean closed;
 
@@ -219,6 +231,48 @@ public final class LmdbStorage implements AutoCloseable {
     if (writer.isHeldByCurrentThread() || gate.getReadHoldCount() > 0) {
       throw new OutpostException(ErrorCode.INTERNAL, "write called inside another transaction callback");
     }
+    if (Thread.currentThread().isVirtual()) {
+      return writeOnPlatformThread(work);
+    }
+    return writeHere(work);
+  }
+
+  /**
+   * LMDB's writer mutex belongs to the OS thread that began the write transaction; a virtual thread that
+   * blocked inside the callback could resume on another carrier and fail to release it, stalling every
+   * later writer. So writes from virtual threads run on a platform thread while the caller waits.
+   */
+  private <T> T writeOnPlatformThread(Function<? super WriteTxn, T> work) {
+    CompletableFuture<T> result;
+    try {
+      result = CompletableFuture.supplyAsync(() -> writeHere(work), writerThread());
+    } catch (RejectedExecutionException e) {
+      throw new OutpostException(ErrorCode.INTERNAL, "store " + directory + " is closed", e);
+    }
+    try {
+      // join() waits uninterruptibly: once submitted, the write commits or fails as a whole anyway.
+      return result.join();
+    } catch (CompletionException e) {
+      switch (e.getCause()) {
+        case RuntimeException r -> throw r;
+        case Error err -> throw err;
+        default -> throw e;
+      }
+    }
+  }
+
+  private ExecutorService writerThread() {
+    synchronized (writerThreadLock) {
+      ensureOpen();
+      if (writerThread == null) {
+        writerThread = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().daemon().name("outpost-lmdb-writer-" + directory.getFileName()).factory());
+      }
+      return writerThread;
+    }
+  }
+
+  private <T> T writeHere(Function<? super WriteTxn, T> work) {
     writer.lock();
     try {
       while (true) {
@@ -277,6 +331,11 @@ public final class LmdbStorage implements AutoCloseable {
         return;
       }
       closed = true;
+      synchronized (writerThreadLock) {
+        if (writerThread != null) {
+          writerThread.shutdown();
+        }
+      }
       try {
         env.close();
       } finally {

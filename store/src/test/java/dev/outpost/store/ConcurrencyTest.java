@@ -117,6 +117,51 @@ class ConcurrencyTest extends StoreTestBase {
   }
 
   @Test
+  void virtualThreadsReadInPlaceAndWriteThroughAPlatformThread() throws Exception {
+    LmdbStorage storage = openDefault();
+    Table<String, Long> t = storage.table("t", Codecs.UTF8, Codecs.LONG);
+    List<Boolean> writerWasVirtual = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Thread> virtuals = new ArrayList<>();
+    List<Long> readBack = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      String key = "k" + i;
+      long value = i;
+      virtuals.add(Thread.ofVirtual().start(() -> {
+        try {
+          storage.write(txn -> {
+            writerWasVirtual.add(Thread.currentThread().isVirtual());
+            t.put(txn, key, value);
+            return null;
+          });
+          readBack.add(storage.<Long>read(txn -> t.get(txn, key).orElseThrow()));
+        } catch (Throwable e) {
+          readBack.add(-1L);
+          throw e;
+        }
+      }));
+    }
+    for (Thread v : virtuals) {
+      v.join();
+    }
+    assertThat(readBack).hasSize(20).doesNotContain(-1L);
+    assertThat(writerWasVirtual).hasSize(20).containsOnly(false);
+    assertThat(storage.<Long>read(t::count)).isEqualTo(20);
+    // Errors thrown inside the hop reach the virtual caller unchanged.
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread.ofVirtual().start(() -> {
+      try {
+        storage.write(txn -> {
+          throw new OutpostException(ErrorCode.CONFLICT, "stale");
+        });
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    }).join();
+    assertThat(failure.get()).isInstanceOfSatisfying(OutpostException.class,
+        e -> assertThat(e.code()).isEqualTo(ErrorCode.CONFLICT));
+  }
+
+  @Test
   void closeWaitsForOpenReadsToFinish() throws InterruptedException {
     LmdbStorage storage = openDefault();
     Table<String, Long> t = storage.table("t", Codecs.UTF8, Codecs.LONG);
