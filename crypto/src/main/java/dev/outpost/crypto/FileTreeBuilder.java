@@ -57,7 +57,10 @@ public final class FileTreeBuilder {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "a chunk holds at most " + BlockFormat.MAX_PLAIN_BYTES
           + " bytes: " + chunk.plainBytes());
     }
-    sizeBytes = Math.addExact(sizeBytes, chunk.plainBytes());
+    if (sizeBytes + chunk.plainBytes() < 0) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "file larger than 2^63 - 1 bytes");
+    }
+    sizeBytes += chunk.plainBytes();
     push(0, chunk);
   }
 

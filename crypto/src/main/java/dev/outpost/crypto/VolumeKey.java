@@ -12,8 +12,9 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  * A volume's master secret (32 bytes) and volume id (16 bytes), with the sub-keys derived from them by
  * HKDF-SHA256 (FORMAT.md §1): the convergence secret, the root-key wrap key and the chunker's gear table.
  *
- * <p>Thread-safe. Call {@link #destroy()} when done; derived objects ({@link BlockSealer}) keep their own
- * copies and must be destroyed separately.
+ * <p>Thread-safe. Call {@link #destroy()} when done: it wipes the secret and the two derived keys (the gear
+ * table stays readable: it only shapes chunk boundaries). Derived objects ({@link BlockSealer}) keep their
+ * own copies and must be destroyed separately.
  */
 public final class VolumeKey implements Destroyable {
   public static final int SECRET_BYTES = 32;

@@ -152,4 +152,32 @@ class SealTest {
     assertThatThrownBy(call)
         .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BLOCK_CORRUPT));
   }
+
+  @Test
+  void oneSealerServesSeveralThreadsAtOnce() throws Exception {
+    byte[][] plains = new byte[16][];
+    SealedBlock[] expected = new SealedBlock[plains.length];
+    for (int i = 0; i < plains.length; i++) {
+      plains[i] = plain(100 + i, 20_000 + 5000 * i, i % 2 == 0);
+      expected[i] = SEALER.seal(plains[i]);
+    }
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+      List<java.util.concurrent.Future<?>> futures = new java.util.ArrayList<>();
+      for (int t = 0; t < 4; t++) {
+        futures.add(pool.submit(() -> {
+          for (int round = 0; round < 20; round++) {
+            for (int i = 0; i < plains.length; i++) {
+              SealedBlock b = SEALER.seal(plains[i]);
+              assertThat(b.cipher()).isEqualTo(expected[i].cipher());
+              assertThat(BlockOpener.open(b.key(), b.cipher(), plains[i].length)).isEqualTo(plains[i]);
+            }
+          }
+          return null;
+        }));
+      }
+      for (var f : futures) {
+        f.get();
+      }
+    }
+  }
 }
