@@ -1,0 +1,30 @@
+package dev.outpost.cli;
+
+import dev.outpost.client.OutpostClient;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+/** A subcommand that talks to the server: connects with the shared options, runs, closes. */
+abstract class ClientCommand implements Callable<Integer> {
+  @Mixin
+  ClientOptions options;
+
+  @Spec
+  CommandSpec spec;
+
+  @ParentCommand
+  OutpostMain main;
+
+  @Override
+  public final Integer call() throws Exception {
+    try (OutpostClient client = options.connect(spec.commandLine())) {
+      return run(client);
+    }
+  }
+
+  /** Does the work; returns the exit code. */
+  abstract int run(OutpostClient client) throws Exception;
+}

@@ -1,0 +1,29 @@
+package dev.outpost.cli;
+
+import dev.outpost.client.OutpostClient;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "ln", mixinStandardHelpOptions = true, description = "Create a symbolic link (hard links do not exist).",
+    footer = {"%nExample:", "  outpost ln -s ../shared/logo.png /site/logo.png"})
+final class LnCommand extends ClientCommand {
+  @Option(names = "-s", required = true, description = "Symbolic (required).")
+  boolean symbolic;
+
+  @Parameters(index = "0", paramLabel = "TARGET", description = "What the link points to (may be relative).")
+  String target;
+
+  @Parameters(index = "1", paramLabel = "LINK")
+  String link;
+
+  @Override
+  int run(OutpostClient client) {
+    if (!symbolic) {
+      throw new CommandLine.ParameterException(spec.commandLine(), "only symbolic links exist: use ln -s");
+    }
+    client.symlink(link, target);
+    return 0;
+  }
+}

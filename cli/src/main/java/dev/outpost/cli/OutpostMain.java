@@ -1,0 +1,88 @@
+package dev.outpost.cli;
+
+import dev.outpost.core.OutpostException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code outpost} command. Exit codes: 0 ok, 1 failure (one line on stderr: bad token, no such path,
+ * conflict, server unreachable), 2 usage error. Output goes through the injected streams, so tests run the CLI
+ * in-process.
+ */
+@Command(name = "outpost", mixinStandardHelpOptions = true, version = "outpost 0.1.0",
+    description = "Files on an Outpost volume, through an origin or a branch proxy. Encryption happens here:"
+        + " the server only ever sees ciphertext.",
+    subcommands = {LsCommand.class, StatCommand.class, CatCommand.class, GetCommand.class, PutCommand.class,
+        RmCommand.class, MvCommand.class, MkdirCommand.class, LnCommand.class, WatchCommand.class,
+        ImportCommand.class, CommandLine.HelpCommand.class},
+    footer = {"%nSettings come from --config FILE (YAML or .properties; default ~/.config/outpost/client.yaml"
+        + " if present) and flags, which win: server, token or tokenFile, keyFile, tlsCa, parallelism,"
+        + " readAheadBytes.", "%nExample:", "  outpost --help ls", "  outpost ls -l / --server origin.example:7000"
+        + " --token-file ~/.outpost-token --key-file ~/vol.key"})
+public final class OutpostMain implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(OutpostMain.class);
+  public static final int EXIT_OK = 0;
+  public static final int EXIT_FAILURE = 1;
+  public static final int EXIT_USAGE = 2;
+
+  final PrintStream out;
+  final PrintStream err;
+  final boolean terminal;
+
+  /**
+   * @param terminal true to draw a progress bar (a console), false for plain progress lines
+   */
+  public OutpostMain(PrintStream out, PrintStream err, boolean terminal) {
+    this.out = out;
+    this.err = err;
+    this.terminal = terminal;
+  }
+
+  public static void main(String[] args) {
+    int code = new OutpostMain(System.out, System.err, System.console() != null).run(args);
+    System.out.flush();
+    System.exit(code);
+  }
+
+  /** Runs one command line; returns the exit code. */
+  public int run(String... args) {
+    CommandLine cl = new CommandLine(this);
+    cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+    cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+    cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+      if (ex instanceof OutpostException e) {
+        err.println("outpost: " + e.getMessage());
+        log.debug("command failed", e);
+        return EXIT_FAILURE;
+      }
+      if (ex instanceof CommandLine.ParameterException pe) {
+        err.println("outpost: " + pe.getMessage());
+        return EXIT_USAGE;
+      }
+      err.println("outpost: internal error: " + ex);
+      log.warn("internal error", ex);
+      return EXIT_FAILURE;
+    });
+    cl.setParameterExceptionHandler((ex, a) -> {
+      err.println("outpost: " + ex.getMessage());
+      err.println("Try 'outpost " + (ex.getCommandLine().getCommandName().equals("outpost") ? ""
+          : ex.getCommandLine().getCommandName() + " ") + "--help'.");
+      return EXIT_USAGE;
+    });
+    int code = cl.execute(args);
+    out.flush();
+    return code;
+  }
+
+  /** Without a subcommand: usage, exit 2. */
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(new CommandLine(this), "missing command (ls, stat, cat, get, put, rm, mv,"
+        + " mkdir, ln, watch, import)");
+  }
+}

@@ -1,0 +1,24 @@
+package dev.outpost.cli;
+
+import dev.outpost.client.OutpostClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "rm", mixinStandardHelpOptions = true, description = "Remove files, links or empty directories.",
+    footer = {"%nExample:", "  outpost rm -r /tmp/old-build"})
+final class RmCommand extends ClientCommand {
+  @Parameters(arity = "1..*", paramLabel = "PATH")
+  java.util.List<String> paths;
+
+  @Option(names = {"-r", "--recursive"}, description = "Remove directories and everything below them.")
+  boolean recursive;
+
+  @Override
+  int run(OutpostClient client) {
+    for (String p : paths) {
+      client.rm(p, recursive);
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,159 @@
+package dev.outpost.client;
+
+import dev.outpost.core.BlockId;
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import dev.outpost.protocol.BlockData;
+import dev.outpost.protocol.BlockMissing;
+import dev.outpost.protocol.GetBlocks;
+import dev.outpost.protocol.Reply;
+import dev.outpost.transport.ReplyStream;
+import dev.outpost.transport.RpcClient;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+
+/**
+ * Fetches blocks with streamed GET_BLOCKS requests and opens each on the worker pool, straight from the
+ * received network buffer (no copy on the event loop, which only moves bytes). Many requests may be in
+ * flight at once: the caller decides the window.
+ *
+ * <p>Thread-safe. Results complete on a worker thread.
+ */
+final class BlockFetcher {
+  /** One block wanted, and what to make of its ciphertext (a ByteBuffer valid only during the call). */
+  record Want<T>(BlockId id, int cipherLength, Function<ByteBuffer, T> open) {}
+
+  private final RpcClient rpc;
+  private final Executor workers;
+
+  BlockFetcher(RpcClient rpc, Executor workers) {
+    this.rpc = rpc;
+    this.workers = workers;
+  }
+
+  /**
+   * Sends one GET_BLOCKS for {@code wants} (at most {@link GetBlocks#MAX_IDS} distinct ids; an id wanted
+   * twice is fetched once) and returns one future per want, in the same order.
+   */
+  <T> List<CompletableFuture<T>> fetch(List<Want<T>> wants) {
+    Map<BlockId, List<Slot<T>>> byId = new LinkedHashMap<>();
+    List<CompletableFuture<T>> results = new ArrayList<>(wants.size());
+    for (Want<T> w : wants) {
+      Slot<T> slot = new Slot<>(w, new CompletableFuture<>());
+      byId.computeIfAbsent(w.id(), k -> new ArrayList<>(1)).add(slot);
+      results.add(slot.future());
+    }
+    if (byId.isEmpty()) {
+      return results;
+    }
+    rpc.stream(0, new GetBlocks(new ArrayList<>(byId.keySet())), new Stream<>(byId));
+    return results;
+  }
+
+  /** One block, as {@link #fetch} of a single want. */
+  <T> CompletableFuture<T> fetchOne(Want<T> want) {
+    return fetch(List.of(want)).getFirst();
+  }
+
+  private record Slot<T>(Want<T> want, CompletableFuture<T> future) {}
+
+  /** Runs on the event loop: matches frames to slots and hands the bytes to the workers. */
+  private final class Stream<T> implements ReplyStream {
+    private final Map<BlockId, List<Slot<T>>> open;
+
+    Stream(Map<BlockId, List<Slot<T>>> open) {
+      this.open = open;
+    }
+
+    @Override
+    public void onReply(Reply reply, boolean last) {
+      try {
+        switch (reply) {
+          case BlockData data -> deliver(data);
+          case BlockMissing missing -> {
+            List<Slot<T>> slots = open.remove(missing.id());
+            if (slots != null) {
+              fail(slots, new OutpostException(ErrorCode.MISSING_BLOCKS,
+                  "block " + missing.id() + " is missing at the server (" + rpc.remoteAddress().getHostString() + ")"));
+            }
+          }
+          default -> {
+            ReferenceCountUtil.release(reply);
+            failAll(new OutpostException(ErrorCode.PROTOCOL_VIOLATION,
+                "unexpected " + reply.getClass().getSimpleName() + " in a GET_BLOCKS answer"));
+          }
+        }
+      } finally {
+        if (last && !open.isEmpty()) {
+          failAll(new OutpostException(ErrorCode.PROTOCOL_VIOLATION,
+              "the server's GET_BLOCKS answer ended without " + open.size() + " of the blocks"));
+        }
+      }
+    }
+
+    @Override
+    public void onError(OutpostException error) {
+      failAll(error);
+    }
+
+    private void deliver(BlockData data) {
+      List<Slot<T>> slots = open.remove(data.id());
+      if (slots == null) {
+        data.release();
+        return;
+      }
+      int length = data.cipher().readableBytes();
+      int expected = slots.getFirst().want().cipherLength();
+      if (length != expected) {
+        data.release();
+        fail(slots, new OutpostException(ErrorCode.BLOCK_CORRUPT,
+            "block " + data.id() + " has " + length + " bytes, its parent says " + expected));
+        return;
+      }
+      try {
+        workers.execute(() -> {
+          try {
+            for (Slot<T> s : slots) {
+              complete(s, data);
+            }
+          } finally {
+            data.release();
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        data.release();
+        fail(slots, new OutpostException(ErrorCode.UNAVAILABLE, "client is closed"));
+      }
+    }
+
+    private void complete(Slot<T> s, BlockData data) {
+      try {
+        ByteBuffer cipher = data.cipher().nioBuffer();
+        s.future().complete(s.want().open().apply(cipher));
+      } catch (RuntimeException e) {
+        s.future().completeExceptionally(e);
+      }
+    }
+
+    private void failAll(OutpostException e) {
+      for (List<Slot<T>> slots : open.values()) {
+        fail(slots, e);
+      }
+      open.clear();
+    }
+
+    private void fail(List<Slot<T>> slots, OutpostException e) {
+      for (Slot<T> s : slots) {
+        s.future().completeExceptionally(e);
+      }
+    }
+  }
+}

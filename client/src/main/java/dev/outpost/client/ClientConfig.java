@@ -1,0 +1,110 @@
+package dev.outpost.client;
+
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How an {@link OutpostClient} connects and how hard it pipelines. Immutable; every value is checked here so a
+ * bad setting fails at {@link OutpostClient#connect} naming the setting, the value and the allowed range.
+ *
+ * @param server host:port of an origin or of a branch proxy (same protocol, nothing else changes)
+ * @param token the access token presented in HELLO
+ * @param keyFile the volume key file (the only secret the client needs)
+ * @param tlsCa the CA certificate (PEM) to trust; empty = plain TCP
+ * @param readAheadBytes ciphertext a sequential read keeps requested ahead of the reader; 256 KiB..1 GiB
+ * @param parallelism worker threads for sealing/unsealing and files imported at once; 1..256
+ * @param connectTimeout how long to wait for the server's WELCOME
+ */
+public record ClientConfig(String server, String token, Path keyFile, Optional<Path> tlsCa, long readAheadBytes,
+    int parallelism, Duration connectTimeout) {
+  public static final long DEFAULT_READ_AHEAD_BYTES = 8L << 20;
+  public static final long MIN_READ_AHEAD_BYTES = 256L << 10;
+  public static final long MAX_READ_AHEAD_BYTES = 1L << 30;
+  public static final int MAX_PARALLELISM = 256;
+
+  public ClientConfig {
+    if (server == null || server.isBlank()) {
+      throw bad("server", server, "host:port");
+    }
+    parseAddress(server);
+    if (token == null || token.isBlank()) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "token: missing (give --token, --token-file or 'token' in the config)");
+    }
+    if (keyFile == null) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "key file: missing (give --key-file or 'keyFile' in the config)");
+    }
+    tlsCa = tlsCa == null ? Optional.empty() : tlsCa;
+    if (readAheadBytes < MIN_READ_AHEAD_BYTES || readAheadBytes > MAX_READ_AHEAD_BYTES) {
+      throw bad("readAheadBytes", readAheadBytes, MIN_READ_AHEAD_BYTES + ".." + MAX_READ_AHEAD_BYTES);
+    }
+    if (parallelism < 1 || parallelism > MAX_PARALLELISM) {
+      throw bad("parallelism", parallelism, "1.." + MAX_PARALLELISM);
+    }
+    if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
+      throw bad("connectTimeout", connectTimeout, "a positive duration");
+    }
+  }
+
+  /** A config with the defaults: 8 MiB read-ahead, parallelism = available processors (at least 2), 10 s. */
+  public static ClientConfig of(String server, String token, Path keyFile) {
+    return new ClientConfig(server, token, keyFile, Optional.empty(), DEFAULT_READ_AHEAD_BYTES,
+        Math.max(2, Runtime.getRuntime().availableProcessors()), Duration.ofSeconds(10));
+  }
+
+  public ClientConfig withTlsCa(Path ca) {
+    return new ClientConfig(server, token, keyFile, Optional.of(ca), readAheadBytes, parallelism, connectTimeout);
+  }
+
+  public ClientConfig withReadAheadBytes(long bytes) {
+    return new ClientConfig(server, token, keyFile, tlsCa, bytes, parallelism, connectTimeout);
+  }
+
+  public ClientConfig withParallelism(int threads) {
+    return new ClientConfig(server, token, keyFile, tlsCa, readAheadBytes, threads, connectTimeout);
+  }
+
+  public ClientConfig withConnectTimeout(Duration timeout) {
+    return new ClientConfig(server, token, keyFile, tlsCa, readAheadBytes, parallelism, timeout);
+  }
+
+  /** The server as a socket address (unresolved names are resolved at connect). */
+  public InetSocketAddress address() {
+    return parseAddress(server);
+  }
+
+  /** Hides the token. */
+  @Override
+  public String toString() {
+    return "ClientConfig[server=" + server + ", keyFile=" + keyFile + ", tlsCa=" + tlsCa.map(Path::toString).orElse("none")
+        + ", readAheadBytes=" + readAheadBytes + ", parallelism=" + parallelism + "]";
+  }
+
+  static InetSocketAddress parseAddress(String server) {
+    int colon = server.lastIndexOf(':');
+    if (colon <= 0 || colon == server.length() - 1) {
+      throw bad("server", server, "host:port");
+    }
+    String host = server.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(server.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw bad("server", server, "host:port with a numeric port");
+    }
+    if (port < 1 || port > 65535) {
+      throw bad("server port", port, "1..65535");
+    }
+    return InetSocketAddress.createUnresolved(host, port);
+  }
+
+  private static OutpostException bad(String key, Object value, String allowed) {
+    return new OutpostException(ErrorCode.INVALID_ARGUMENT, key + ": " + value + " is not valid (expected " + allowed + ")");
+  }
+}

@@ -1,0 +1,509 @@
+package dev.outpost.client;
+
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import dev.outpost.core.RootRef;
+import dev.outpost.core.VolumePath;
+import dev.outpost.crypto.BlockFormat;
+import dev.outpost.crypto.BlockSealer;
+import dev.outpost.crypto.Chunker;
+import dev.outpost.crypto.FileRoot;
+import dev.outpost.crypto.RootKeys;
+import dev.outpost.crypto.VolumeKey;
+import dev.outpost.crypto.VolumeKeyFile;
+import dev.outpost.protocol.AttrReply;
+import dev.outpost.protocol.Commit;
+import dev.outpost.protocol.Create;
+import dev.outpost.protocol.DirEntry;
+import dev.outpost.protocol.DirPage;
+import dev.outpost.protocol.FileAttr;
+import dev.outpost.protocol.FileType;
+import dev.outpost.protocol.GetAttr;
+import dev.outpost.protocol.LinkTarget;
+import dev.outpost.protocol.Mkdir;
+import dev.outpost.protocol.ReadDir;
+import dev.outpost.protocol.ReadLink;
+import dev.outpost.protocol.Rename;
+import dev.outpost.protocol.Reply;
+import dev.outpost.protocol.Request;
+import dev.outpost.protocol.Rmdir;
+import dev.outpost.protocol.SetAttr;
+import dev.outpost.protocol.Subscribe;
+import dev.outpost.protocol.Symlink;
+import dev.outpost.protocol.Unlink;
+import dev.outpost.protocol.Welcome;
+import dev.outpost.transport.ConflictException;
+import dev.outpost.transport.RpcClient;
+import dev.outpost.transport.Tls;
+import dev.outpost.transport.Transports;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Outpost client library: file operations on one volume through an origin or a branch proxy (the same
+ * protocol; point {@link ClientConfig#server()} at either). All encryption happens here: the server sees only
+ * ciphertext, public index parts and wrapped root keys.
+ *
+ * <p>Reads fetch blocks pipelined with a read-ahead window and open them on a worker pool; writes chunk, seal
+ * and upload while streaming, sending only blocks the server lacks, and commit with the version they started
+ * from, so a lost race surfaces as {@link CommitConflictException} instead of a silent overwrite.
+ *
+ * <p>Thread-safe: one client serves any number of threads over one multiplexed connection. Every failure is an
+ * {@link OutpostException} whose message is one line for a user ("no such file: /a/b"). Close it to release the
+ * connection, its threads and the key material.
+ */
+public final class OutpostClient implements AutoCloseable {
+  /** Reported in HELLO. */
+  public static final String AGENT = "outpost-client/0.1";
+  public static final int DEFAULT_DIR_MODE = 0755;
+
+  private final ClientConfig config;
+  private final VolumeKey volumeKey;
+  private final BlockSealer sealer;
+  private final Chunker chunker;
+  private final EventLoopGroup group;
+  private final ExecutorService workers;
+  private final RpcClient rpc;
+  private final BlockFetcher fetcher;
+  private final IndexCache indexCache;
+  private final SecureRandom random = new SecureRandom();
+
+  private OutpostClient(ClientConfig config, VolumeKey volumeKey, EventLoopGroup group, ExecutorService workers,
+      RpcClient rpc) {
+    this.config = config;
+    this.volumeKey = volumeKey;
+    this.sealer = new BlockSealer(volumeKey);
+    this.chunker = new Chunker(volumeKey.gearTable());
+    this.group = group;
+    this.workers = workers;
+    this.rpc = rpc;
+    this.fetcher = new BlockFetcher(rpc, workers);
+    this.indexCache = new IndexCache(fetcher);
+  }
+
+  /**
+   * Reads the key file, connects and performs the handshake.
+   *
+   * @throws OutpostException INVALID_ARGUMENT for an unreadable key file or TLS file, UNAVAILABLE if the server
+   *     cannot be reached, UNAUTHORIZED if it refuses the token
+   */
+  public static OutpostClient connect(ClientConfig config) {
+    VolumeKey key;
+    try {
+      key = VolumeKeyFile.read(config.keyFile()).key();
+    } catch (NoSuchFileException e) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "key file not found: " + config.keyFile(), e);
+    } catch (IOException e) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "cannot read key file " + config.keyFile() + ": " + e.getMessage(), e);
+    }
+    return connect(config, key);
+  }
+
+  /** As {@link #connect(ClientConfig)} with a key already in memory (the client destroys it on close). */
+  public static OutpostClient connect(ClientConfig config, VolumeKey key) {
+    RpcClient.Options options = RpcClient.Options.plain(AGENT, config.token());
+    options = new RpcClient.Options(options.agent(), options.token(), options.tls(), options.maxFrameBytes(),
+        config.connectTimeout());
+    if (config.tlsCa().isPresent()) {
+      options = options.withTls(Tls.client(config.tlsCa().get(), Optional.empty()));
+    }
+    EventLoopGroup group = Transports.newGroup("outpost-client-io", 1);
+    ExecutorService workers = newWorkers(config.parallelism());
+    try {
+      var unresolved = config.address();
+      var address = new java.net.InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
+      if (address.isUnresolved()) {
+        throw new OutpostException(ErrorCode.UNAVAILABLE, "cannot resolve host " + unresolved.getHostString());
+      }
+      RpcClient rpc = RpcClient.connect(group, address, options);
+      return new OutpostClient(config, key, group, workers, rpc);
+    } catch (RuntimeException e) {
+      workers.shutdownNow();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      key.destroy();
+      throw e;
+    }
+  }
+
+  private static ExecutorService newWorkers(int threads) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        r -> {
+          Thread t = new Thread(r, "outpost-client-worker-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    return pool;
+  }
+
+  public ClientConfig config() {
+    return config;
+  }
+
+  /** The server's WELCOME: its agent, the volume name, the journal sequence at connect. */
+  public Welcome welcome() {
+    return rpc.welcome();
+  }
+
+  // ---------------------------------------------------------------- metadata
+
+  /** @throws OutpostException NOT_FOUND "no such file: PATH" */
+  public FileAttr stat(String path) {
+    return attrOf(path, call(path, new GetAttr("", VolumePath.check(path))));
+  }
+
+  /** The attributes, or empty if nothing exists at {@code path}. */
+  public Optional<FileAttr> statIfExists(String path) {
+    try {
+      return Optional.of(stat(path));
+    } catch (OutpostException e) {
+      if (e.code() == ErrorCode.NOT_FOUND) {
+        return Optional.empty();
+      }
+      throw e;
+    }
+  }
+
+  /** Every entry of a directory in name order, with attributes (all pages of READDIR). */
+  public List<DirEntry> list(String path) {
+    VolumePath.check(path);
+    List<DirEntry> out = new ArrayList<>();
+    String after = "";
+    while (true) {
+      Reply r = call(path, new ReadDir("", path, after, ReadDir.MAX_ENTRIES));
+      if (!(r instanceof DirPage page)) {
+        throw unexpected(r, "DIR_PAGE");
+      }
+      out.addAll(page.entries());
+      if (!page.more() || page.entries().isEmpty()) {
+        return out;
+      }
+      after = page.entries().getLast().name();
+    }
+  }
+
+  /**
+   * Creates a directory; with {@code parents} also the missing directories above it, and an existing directory
+   * is not an error.
+   */
+  public FileAttr mkdir(String path, boolean parents) {
+    VolumePath.check(path);
+    if (!parents) {
+      return attrOf(path, call(path, new Mkdir(path, DEFAULT_DIR_MODE)));
+    }
+    String at = VolumePath.ROOT;
+    FileAttr attr = stat(at);
+    for (String name : VolumePath.components(path)) {
+      at = VolumePath.join(at, name);
+      try {
+        attr = attrOf(at, call(at, new Mkdir(at, DEFAULT_DIR_MODE)));
+      } catch (OutpostException e) {
+        if (e.code() != ErrorCode.ALREADY_EXISTS) {
+          throw e;
+        }
+        attr = stat(at);
+        if (attr.type() != FileType.DIRECTORY) {
+          throw new OutpostException(ErrorCode.NOT_A_DIRECTORY, "not a directory: " + at);
+        }
+      }
+    }
+    return attr;
+  }
+
+  /**
+   * Removes a file or symlink, or an empty directory; with {@code recursive} a directory and everything below.
+   */
+  public void rm(String path, boolean recursive) {
+    FileAttr attr = stat(path);
+    if (path.equals(VolumePath.ROOT)) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "refusing to remove the root directory");
+    }
+    if (attr.type() != FileType.DIRECTORY) {
+      release(call(path, new Unlink(path)));
+      return;
+    }
+    if (recursive) {
+      for (DirEntry e : list(path)) {
+        rm(VolumePath.join(path, e.name()), true);
+      }
+    }
+    release(call(path, new Rmdir(path)));
+  }
+
+  /** Renames atomically, replacing a file at {@code to}. */
+  public void mv(String from, String to) {
+    VolumePath.check(from);
+    VolumePath.check(to);
+    release(call(from, new Rename(from, to)));
+  }
+
+  public FileAttr symlink(String path, String target) {
+    return attrOf(path, call(path, new Symlink(VolumePath.check(path), target)));
+  }
+
+  public String readlink(String path) {
+    Reply r = call(path, new ReadLink("", VolumePath.check(path)));
+    if (r instanceof LinkTarget t) {
+      return t.target();
+    }
+    throw unexpected(r, "LINK_TARGET");
+  }
+
+  public FileAttr chmod(String path, int mode) {
+    return attrOf(path, call(path, new SetAttr(VolumePath.check(path), OptionalInt.of(mode), OptionalLong.empty(),
+        OptionalLong.empty())));
+  }
+
+  public FileAttr utimes(String path, long mtimeMillis) {
+    return attrOf(path, call(path, new SetAttr(VolumePath.check(path), OptionalInt.empty(), OptionalLong.of(mtimeMillis),
+        OptionalLong.empty())));
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /**
+   * Opens the file's current version for reading (one attribute round trip).
+   *
+   * @throws OutpostException NOT_FOUND, IS_A_DIRECTORY, BLOCK_CORRUPT when the root key does not unwrap
+   */
+  public OutpostFile open(String path) {
+    FileAttr attr = stat(path);
+    if (attr.type() == FileType.DIRECTORY) {
+      throw new OutpostException(ErrorCode.IS_A_DIRECTORY, "is a directory: " + path);
+    }
+    if (attr.type() == FileType.SYMLINK) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "is a symlink (to " + attr.linkTarget() + "): " + path);
+    }
+    return new OutpostFile(path, attr, attr.root().map(r -> contentRoot(path, attr, r)), fetcher, indexCache,
+        config.readAheadBytes());
+  }
+
+  /** The file's content as a stream with read-ahead. */
+  public InputStream openRead(String path) {
+    return open(path).inputStream();
+  }
+
+  /** Positional read of the current version; see {@link OutpostFile#read(long, byte[], int, int)}. */
+  public int read(String path, long offset, byte[] b, int off, int len) {
+    return open(path).read(offset, b, off, len);
+  }
+
+  /** Positional read into {@code dst}'s remaining bytes. */
+  public int read(String path, long offset, ByteBuffer dst) {
+    return open(path).read(offset, dst);
+  }
+
+  /** Copies the whole file to a local path (replacing it); returns the bytes written. */
+  public long download(String path, Path local) {
+    try (InputStream in = openRead(path); OutputStream out = Files.newOutputStream(local)) {
+      return in.transferTo(out);
+    } catch (IOException e) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "cannot write " + local + ": " + e.getMessage(), e);
+    }
+  }
+
+  private ContentRoot contentRoot(String path, FileAttr attr, RootRef ref) {
+    if (ref.cipherLength() > BlockFormat.MAX_CIPHER_BYTES || ref.cipherLength() < BlockFormat.MIN_CIPHER_BYTES) {
+      throw new OutpostException(ErrorCode.BLOCK_CORRUPT, path + ": root block length " + ref.cipherLength() + " is impossible");
+    }
+    if (ref.depth() == 0 && attr.size() > BlockFormat.MAX_PLAIN_BYTES) {
+      throw new OutpostException(ErrorCode.BLOCK_CORRUPT, path + ": size " + attr.size() + " cannot be a single block");
+    }
+    byte[] key;
+    try {
+      key = RootKeys.unwrap(volumeKey, attr.inode(), ref.wrappedKey());
+    } catch (OutpostException e) {
+      throw new OutpostException(e.code(), path + ": cannot unwrap the content key (wrong volume key file?): " + e.getMessage(), e);
+    }
+    return new ContentRoot(ref.block(), ref.depth(), ref.cipherLength(), key, attr.size());
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /**
+   * Opens a new version of {@code path} for writing. The base version is fixed now (the file's current version,
+   * 0 if absent, or {@link WriteOptions#baseVersion()}); {@link FileWrite#close()} commits, failing with
+   * {@link CommitConflictException} if the file changed meanwhile.
+   */
+  public FileWrite openWrite(String path, WriteOptions options) {
+    VolumePath.check(path);
+    Optional<FileAttr> existing = statIfExists(path);
+    if (existing.isPresent() && existing.get().type() != FileType.FILE) {
+      throw new OutpostException(existing.get().type() == FileType.DIRECTORY ? ErrorCode.IS_A_DIRECTORY
+          : ErrorCode.INVALID_ARGUMENT, "not a regular file: " + path);
+    }
+    long base = options.baseVersion().orElse(existing.map(FileAttr::version).orElse(0L));
+    Optional<FileAttr> baseAttr = existing.filter(a -> a.version() == base);
+    Uploader uploader = new Uploader(rpc, Math.max(16L << 20, config.readAheadBytes() * 2));
+    return new FileWrite(path, chunker, sealer, workers, config.parallelism() * 2, uploader,
+        root -> commit(path, base, baseAttr, root, options));
+  }
+
+  /** Writes {@code in} (read to its end, not closed) as the new content of {@code path}. */
+  public WriteReport write(String path, InputStream in, WriteOptions options) {
+    FileWrite w = openWrite(path, options);
+    byte[] buf = new byte[1 << 20];
+    try {
+      int n;
+      while ((n = in.read(buf)) >= 0) {
+        w.write(buf, 0, n);
+      }
+    } catch (IOException e) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "cannot read the source of " + path + ": " + e.getMessage(), e);
+    }
+    w.close();
+    return w.report();
+  }
+
+  /** Writes {@code bytes} as the new content of {@code path}. */
+  public WriteReport write(String path, byte[] bytes, WriteOptions options) {
+    return write(path, new java.io.ByteArrayInputStream(bytes), options);
+  }
+
+  /** Uploads a local file; the remote mtime is the local one unless {@code options} sets another. */
+  public WriteReport upload(Path local, String path, WriteOptions options) {
+    WriteOptions o = options;
+    try {
+      if (o.mtimeMillis().isEmpty()) {
+        o = o.withMtimeMillis(Files.getLastModifiedTime(local).toMillis());
+      }
+      try (InputStream in = Files.newInputStream(local)) {
+        return write(path, in, o);
+      }
+    } catch (NoSuchFileException e) {
+      throw new OutpostException(ErrorCode.NOT_FOUND, "no such local file: " + local, e);
+    } catch (IOException e) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "cannot read " + local + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Sets the file's size by writing a new version: the first {@code size} bytes of the current content,
+   * padded with zeros if it grows. Commits against the version read, so a concurrent change is a conflict.
+   */
+  public WriteReport truncate(String path, long size) {
+    if (size < 0) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative size " + size);
+    }
+    OutpostFile f = open(path);
+    long keep = Math.min(size, f.size());
+    InputStream head = new BoundedStream(f.inputStream(), keep);
+    InputStream content = new SequenceInputStream(head, new ZeroStream(size - keep));
+    return write(path, content, new WriteOptions(f.attr().mode(), OptionalLong.empty(), OptionalLong.of(f.attr().version())));
+  }
+
+  private FileAttr commit(String path, long base, Optional<FileAttr> baseAttr, Optional<FileRoot> root,
+      WriteOptions options) {
+    FileAttr target;
+    if (base == 0) {
+      try {
+        target = attrOf(path, call(path, new Create(path, options.mode(), true)));
+      } catch (OutpostException e) {
+        if (e.code() == ErrorCode.ALREADY_EXISTS) {
+          throw new CommitConflictException(path, base, statIfExists(path));
+        }
+        throw e;
+      }
+    } else {
+      target = baseAttr.orElseGet(() -> stat(path));
+      if (target.version() != base) {
+        throw new CommitConflictException(path, base, Optional.of(target));
+      }
+    }
+    Optional<RootRef> ref = root.map(r -> new RootRef(r.block(), r.depth(), r.cipherLength(),
+        RootKeys.wrap(volumeKey, target.inode(), r.key(), random)));
+    long size = root.map(FileRoot::sizeBytes).orElse(0L);
+    long mtime = options.mtimeMillis().orElse(System.currentTimeMillis());
+    try {
+      return attrOf(path, call(path, new Commit(path, target.inode(), target.version(), ref, size, mtime, 0)));
+    } catch (ConflictException e) {
+      throw new CommitConflictException(path, base, e.current().isPresent() ? e.current() : statIfExists(path));
+    }
+  }
+
+  // ---------------------------------------------------------------- changes
+
+  /**
+   * Follows the change journal under {@code prefix} from after {@code fromSeq} (use
+   * {@code welcome().journalSeq()} for "from now"). Close the returned watch to stop.
+   */
+  public Watch watch(String prefix, long fromSeq, ChangeListener listener) {
+    Subscribe s = new Subscribe(fromSeq, VolumePath.check(prefix));
+    Watch w = new Watch(rpc, listener, fromSeq, prefix);
+    w.start(s);
+    return w;
+  }
+
+  @Override
+  public void close() {
+    rpc.close();
+    workers.shutdownNow();
+    group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+    sealer.destroy();
+    volumeKey.destroy();
+  }
+
+  // ---------------------------------------------------------------- plumbing
+
+  /** Sends a namespace request and waits; errors get the path and a one-line message. */
+  private Reply call(String path, Request request) {
+    CompletableFuture<Reply> f = rpc.call(request);
+    try {
+      return Futures.join(f);
+    } catch (ConflictException e) {
+      throw e;
+    } catch (OutpostException e) {
+      throw withPath(path, e);
+    }
+  }
+
+  static OutpostException withPath(String path, OutpostException e) {
+    String msg = e.getMessage() == null ? "" : e.getMessage();
+    return switch (e.code()) {
+      case NOT_FOUND -> new OutpostException(ErrorCode.NOT_FOUND, msg.contains(path) && !msg.equals(path)
+          ? "no such file: " + path + " (" + msg + ")" : "no such file: " + path, e);
+      case ALREADY_EXISTS -> new OutpostException(e.code(), "already exists: " + path, e);
+      case NOT_A_DIRECTORY -> new OutpostException(e.code(), msg.contains(path) ? msg : "not a directory: " + path + " (" + msg + ")", e);
+      case IS_A_DIRECTORY -> new OutpostException(e.code(), "is a directory: " + path, e);
+      case DIRECTORY_NOT_EMPTY -> new OutpostException(e.code(), "directory not empty: " + path, e);
+      default -> msg.contains(path) ? e : new OutpostException(e.code(), path + ": " + msg, e);
+    };
+  }
+
+  private static FileAttr attrOf(String path, Reply r) {
+    if (r instanceof AttrReply a) {
+      return a.attr();
+    }
+    throw unexpected(r, "ATTR");
+  }
+
+  private static void release(Reply r) {
+    ReferenceCountUtil.release(r);
+  }
+
+  private static OutpostException unexpected(Reply r, String expected) {
+    ReferenceCountUtil.release(r);
+    return new OutpostException(ErrorCode.PROTOCOL_VIOLATION, "expected " + expected + ", got " + r.getClass().getSimpleName());
+  }
+}

@@ -1,0 +1,23 @@
+package dev.outpost.client;
+
+import dev.outpost.protocol.FileAttr;
+
+/**
+ * What one write did: the plaintext read, the ciphertext actually sent, and the blocks. A second upload of
+ * the same content sends (almost) nothing: {@code bytesUploaded} counts only blocks the server lacked.
+ *
+ * @param path the file written
+ * @param attr the file's attributes after the commit
+ * @param bytesRead plaintext bytes read from the source
+ * @param bytesUploaded ciphertext bytes sent in PUT_BLOCK (data and index blocks)
+ * @param blocksTotal distinct blocks of the new version (data and index)
+ * @param blocksUploaded how many of them the server lacked and were sent
+ */
+public record WriteReport(String path, FileAttr attr, long bytesRead, long bytesUploaded, long blocksTotal,
+    long blocksUploaded) {
+
+  /** Plaintext read per ciphertext byte sent; infinite when nothing had to be sent. */
+  public double dedupRatio() {
+    return bytesUploaded == 0 ? Double.POSITIVE_INFINITY : (double) bytesRead / bytesUploaded;
+  }
+}
