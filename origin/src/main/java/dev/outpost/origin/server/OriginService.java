@@ -1,0 +1,435 @@
+package dev.outpost.origin.server;
+
+import com.codahale.metrics.Timer;
+import dev.outpost.core.BlockId;
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import dev.outpost.origin.feed.ChangeFeed;
+import dev.outpost.origin.lease.LeaseTable;
+import dev.outpost.origin.metrics.OriginMetrics;
+import dev.outpost.origin.volume.Volume;
+import dev.outpost.protocol.AttrReply;
+import dev.outpost.protocol.BlockData;
+import dev.outpost.protocol.BlockMissing;
+import dev.outpost.protocol.BlockRefs;
+import dev.outpost.protocol.Commit;
+import dev.outpost.protocol.Create;
+import dev.outpost.protocol.GetAttr;
+import dev.outpost.protocol.GetBlocks;
+import dev.outpost.protocol.HasBlocks;
+import dev.outpost.protocol.LeaseAcquire;
+import dev.outpost.protocol.LeaseRecall;
+import dev.outpost.protocol.LeaseRelease;
+import dev.outpost.protocol.LeaseRenew;
+import dev.outpost.protocol.LinkTarget;
+import dev.outpost.protocol.ListBlocks;
+import dev.outpost.protocol.Lookup;
+import dev.outpost.protocol.MissingBlocks;
+import dev.outpost.protocol.Mkdir;
+import dev.outpost.protocol.Ok;
+import dev.outpost.protocol.PutBlock;
+import dev.outpost.protocol.ReadDir;
+import dev.outpost.protocol.ReadLink;
+import dev.outpost.protocol.Rename;
+import dev.outpost.protocol.Reply;
+import dev.outpost.protocol.Request;
+import dev.outpost.protocol.Rmdir;
+import dev.outpost.protocol.SetAttr;
+import dev.outpost.protocol.SnapshotCreate;
+import dev.outpost.protocol.SnapshotDelete;
+import dev.outpost.protocol.SnapshotList;
+import dev.outpost.protocol.Snapshots;
+import dev.outpost.protocol.Subscribe;
+import dev.outpost.protocol.Symlink;
+import dev.outpost.protocol.Unlink;
+import dev.outpost.protocol.Unsubscribe;
+import dev.outpost.protocol.Welcome;
+import dev.outpost.transport.Errors;
+import dev.outpost.transport.Principal;
+import dev.outpost.transport.Principal.Access;
+import dev.outpost.transport.RequestService;
+import dev.outpost.transport.ServerCall;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The origin's answer to every request of the protocol, dispatched with one exhaustive switch.
+ *
+ * <p>Threads: {@link #handle} runs on a connection's event loop and only checks access and hands work on.
+ * Reads (LMDB read transactions, block copies) run on the bounded reader pool; every mutation — namespace,
+ * commits, blocks, leases, snapshots — runs on the single writer thread, so a lease check and the write it
+ * guards never interleave with another writer, and change events are published in sequence order right after
+ * the volume commit. A full pool answers BUSY rather than queueing without bound.
+ *
+ * <p>Access: READ for reads, block fetches and subscriptions; WRITE for mutations, uploads and leases; ADMIN
+ * for creating and deleting snapshots.
+ */
+public final class OriginService implements RequestService {
+  private static final Logger log = LoggerFactory.getLogger(OriginService.class);
+  /** How long a LIST_BLOCKS stream waits for a peer that stopped reading before giving up. */
+  static final long LIST_BLOCKS_STALL_MILLIS = 60_000;
+
+  private final Volume volume;
+  private final ChangeFeed feed;
+  private final LeaseTable leases;
+  private final OriginMetrics metrics;
+  private final Clock clock;
+  private final ExecutorService readers;
+  private final ExecutorService writer;
+  private final String agent;
+  private final int blockRefsPerFrame;
+  private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+
+  /**
+   * @param readers bounded pool for reads
+   * @param writer a single-thread executor with a bounded queue, for every mutation
+   * @param maxFrameBytes the connection's frame limit, to size LIST_BLOCKS batches
+   */
+  public OriginService(Volume volume, ChangeFeed feed, LeaseTable leases, OriginMetrics metrics, Clock clock,
+      ExecutorService readers, ExecutorService writer, String agent, int maxFrameBytes) {
+    this.volume = volume;
+    this.feed = feed;
+    this.leases = leases;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.readers = readers;
+    this.writer = writer;
+    this.agent = agent;
+    // A BlockRef is 36 bytes on the wire; keep a margin for the header and the count.
+    this.blockRefsPerFrame = Math.max(1, Math.min(BlockRefs.MAX_REFS, (maxFrameBytes - 1024) / 40));
+  }
+
+  @Override
+  public Welcome welcome(int version) {
+    return new Welcome(version, agent, volume.identity().name(), volume.currentSeq(), clock.millis());
+  }
+
+  @Override
+  public void handle(ServerCall call, Request request) {
+    try {
+      switch (request) {
+        // The transport answers these itself; reaching here is a transport bug, not the peer's fault.
+        case dev.outpost.protocol.Hello r -> throw misrouted(r);
+        case dev.outpost.protocol.Attach r -> throw misrouted(r);
+        case dev.outpost.protocol.Detach r -> throw misrouted(r);
+        case dev.outpost.protocol.Ping r -> throw misrouted(r);
+
+        case GetAttr r -> read(call, "getattr", () -> new AttrReply(volume.getAttr(r.snapshot(), r.path())));
+        case Lookup r -> read(call, "lookup",
+            () -> new AttrReply(volume.lookup(r.snapshot(), r.parentInode(), r.name())));
+        case ReadDir r -> read(call, "readdir",
+            () -> volume.readDir(r.snapshot(), r.path(), r.startAfter(), r.maxEntries()));
+        case ReadLink r -> read(call, "readlink", () -> new LinkTarget(volume.readLink(r.snapshot(), r.path())));
+        case HasBlocks r -> read(call, "has_blocks", () -> new MissingBlocks(volume.missingBlocks(r.ids())));
+        case SnapshotList r -> read(call, "snapshot_list", () -> new Snapshots(volume.listSnapshots()));
+        case GetBlocks r -> getBlocks(call, r);
+        case ListBlocks r -> listBlocks(call, r);
+        case Subscribe r -> subscribe(call, r);
+        case Unsubscribe r -> {
+          require(call, Access.READ, "unsubscribe");
+          feed.unsubscribe(call.session().connectionId(), r.subscribeRequestId());
+          call.reply(new Ok());
+        }
+
+        case Create r -> write(call, "create", List.of(r.path()), 0,
+            () -> volume.create(r.path(), r.mode(), r.exclusive(), clock.millis()), AttrReply::new);
+        case Mkdir r -> write(call, "mkdir", List.of(r.path()), 0,
+            () -> volume.mkdir(r.path(), r.mode(), clock.millis()), AttrReply::new);
+        case Unlink r -> write(call, "unlink", List.of(r.path()), 0,
+            () -> volume.unlink(r.path(), clock.millis()), v -> new Ok());
+        case Rmdir r -> write(call, "rmdir", List.of(r.path()), 0,
+            () -> volume.rmdir(r.path(), clock.millis()), v -> new Ok());
+        case Rename r -> write(call, "rename", List.of(r.from(), r.to()), 0,
+            () -> volume.rename(r.from(), r.to(), clock.millis()), v -> new Ok());
+        case SetAttr r -> write(call, "setattr", List.of(r.path()), 0,
+            () -> volume.setAttr(r.path(), r.mode(), r.mtimeMillis(), r.size(), clock.millis()), AttrReply::new);
+        case Symlink r -> write(call, "symlink", List.of(r.path()), 0,
+            () -> volume.symlink(r.path(), r.target(), clock.millis()), AttrReply::new);
+        case Commit r -> commit(call, r);
+        case PutBlock r -> putBlock(call, r);
+
+        case LeaseAcquire r -> lease(call, "lease_acquire", () -> leases.acquire(party(call), r.path(), r.mode(),
+            r.subtree(), r.ttlMillis(), recall -> push(call, recall)));
+        case LeaseRenew r -> lease(call, "lease_renew", () -> leases.renew(r.path(), r.token(), r.ttlMillis()));
+        case LeaseRelease r -> lease(call, "lease_release", () -> {
+          leases.release(r.path(), r.token());
+          return new Ok();
+        });
+
+        case SnapshotCreate r -> {
+          require(call, Access.ADMIN, "snapshot create");
+          onWriter(call, "snapshot_create", () -> {
+            Volume.Mutation<dev.outpost.protocol.SnapshotInfo> m = volume.createSnapshot(r.name(), clock.millis());
+            feed.publish(m.events());
+            metrics.snapshotCreated();
+            log.info("snapshot {} created at seq {} by {}", r.name(), m.result().seq(), subject(call));
+            return new Snapshots(List.of(m.result()));
+          });
+        }
+        case SnapshotDelete r -> {
+          require(call, Access.ADMIN, "snapshot delete");
+          onWriter(call, "snapshot_delete", () -> {
+            volume.deleteSnapshot(r.name());
+            log.info("snapshot {} deleted by {}", r.name(), subject(call));
+            return new Ok();
+          });
+        }
+      }
+    } catch (RuntimeException e) {
+      fail(call, e);
+    }
+  }
+
+  @Override
+  public void connectionClosed(long connectionId) {
+    feed.connectionClosed(connectionId);
+  }
+
+  /** Runs maintenance work (GC, automatic snapshots) on the writer thread, after the queued mutations. */
+  public <T> java.util.concurrent.Future<T> onWriterThread(java.util.concurrent.Callable<T> task) {
+    return writer.submit(task);
+  }
+
+  // ---- reads ----
+
+  private void read(ServerCall call, String op, Supplier<Reply> work) {
+    require(call, Access.READ, op);
+    submit(readers, call, () -> {
+      try (Timer.Context t = metrics.time(op)) {
+        call.reply(work.get());
+      }
+    });
+  }
+
+  private void getBlocks(ServerCall call, GetBlocks r) {
+    require(call, Access.READ, "get_blocks");
+    Timer.Context t = metrics.time("get_blocks");
+    submit(readers, call, () -> sendBlocks(call, r.ids(), 0, t));
+  }
+
+  /**
+   * Sends one frame per id from {@code from} on, pausing while the connection is not writable so a slow
+   * reader makes the origin stop reading blocks instead of buffering them.
+   */
+  private void sendBlocks(ServerCall call, List<BlockId> ids, int from, Timer.Context timer) {
+    int i = from;
+    try {
+      while (i < ids.size()) {
+        if (!call.isOpen()) {
+          timer.stop();
+          return;
+        }
+        if (!call.isWritable()) {
+          metrics.streamPaused();
+          int next = i;
+          call.whenWritable(() -> submit(readers, call, () -> sendBlocks(call, ids, next, timer)));
+          return;
+        }
+        Reply reply = blockReply(ids.get(i));
+        if (i == ids.size() - 1) {
+          call.reply(reply);
+          timer.stop();
+        } else {
+          call.more(reply);
+        }
+        i++;
+      }
+    } catch (RuntimeException e) {
+      timer.stop();
+      throw e;
+    }
+  }
+
+  private Reply blockReply(BlockId id) {
+    Optional<ByteBuf> cipher = volume.getBlock(id, alloc);
+    if (cipher.isEmpty()) {
+      return new BlockMissing(id);
+    }
+    ByteBuf buf = cipher.get();
+    try {
+      int bytes = buf.readableBytes();
+      BlockData data = new BlockData(id, buf);
+      metrics.blockSent(bytes);
+      return data;
+    } catch (RuntimeException e) {
+      buf.release(); // the constructor refused it, so the buffer is still ours
+      throw e;
+    }
+  }
+
+  private void listBlocks(ServerCall call, ListBlocks r) {
+    require(call, Access.READ, "list_blocks");
+    submit(readers, call, () -> {
+      try (Timer.Context t = metrics.time("list_blocks")) {
+        volume.listBlocks(r.snapshot(), r.prefix(), blockRefsPerFrame, batch -> {
+          awaitWritable(call);
+          call.more(new BlockRefs(batch));
+        });
+        call.reply(new BlockRefs(List.of()));
+      }
+    });
+  }
+
+  /**
+   * Blocks this reader thread until the peer has read enough: the volume hands batches to a sink, so pausing
+   * here is the only way to bound what is buffered for a slow LIST_BLOCKS reader.
+   */
+  private void awaitWritable(ServerCall call) {
+    if (call.isWritable()) {
+      return;
+    }
+    metrics.streamPaused();
+    CountDownLatch writable = new CountDownLatch(1);
+    call.whenWritable(writable::countDown);
+    try {
+      if (!writable.await(LIST_BLOCKS_STALL_MILLIS, TimeUnit.MILLISECONDS)) {
+        throw new OutpostException(ErrorCode.UNAVAILABLE, "peer stopped reading the block list");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new OutpostException(ErrorCode.UNAVAILABLE, "interrupted while streaming the block list", e);
+    }
+    if (!call.isOpen()) {
+      throw new OutpostException(ErrorCode.UNAVAILABLE, "connection closed during the block list");
+    }
+  }
+
+  private void subscribe(ServerCall call, Subscribe r) {
+    require(call, Access.READ, "subscribe");
+    submit(readers, call, () -> feed.subscribe(call, r));
+  }
+
+  // ---- mutations ----
+
+  private <T> void write(ServerCall call, String op, List<String> paths, long leaseToken,
+      Supplier<Volume.Mutation<T>> work, java.util.function.Function<T, Reply> answer) {
+    require(call, Access.WRITE, op);
+    LeaseTable.Party party = party(call);
+    onWriter(call, op, () -> {
+      for (String p : paths) {
+        leases.checkWrite(party, p, leaseToken);
+      }
+      Volume.Mutation<T> m = work.get();
+      feed.publish(m.events());
+      return answer.apply(m.result());
+    });
+  }
+
+  private void commit(ServerCall call, Commit r) {
+    write(call, "commit", List.of(r.path()), r.leaseToken(), () -> {
+      Volume.Mutation<dev.outpost.protocol.FileAttr> m = volume.commit(r.path(), r.inode(), r.baseVersion(), r.root(),
+          r.size(), r.mtimeMillis(), clock.millis());
+      metrics.commit();
+      return m;
+    }, AttrReply::new);
+  }
+
+  private void putBlock(ServerCall call, PutBlock r) {
+    try {
+      require(call, Access.WRITE, "put_block");
+      metrics.bytesIn(r.cipher().readableBytes());
+      writer.execute(() -> {
+        try (Timer.Context t = metrics.time("put_block")) {
+          volume.putBlock(r.id(), r.cipher().nioBuffer());
+          metrics.blockStored();
+          call.reply(new Ok());
+        } catch (RuntimeException e) {
+          fail(call, e);
+        } finally {
+          r.release();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      r.release();
+      busy(call, "writer");
+    } catch (RuntimeException e) {
+      r.release();
+      throw e;
+    }
+  }
+
+  private void lease(ServerCall call, String op, Supplier<Reply> work) {
+    require(call, Access.WRITE, op);
+    onWriter(call, op, work);
+  }
+
+  private void onWriter(ServerCall call, String op, Supplier<Reply> work) {
+    submit(writer, call, () -> {
+      try (Timer.Context t = metrics.time(op)) {
+        call.reply(work.get());
+      }
+    });
+  }
+
+  // ---- plumbing ----
+
+  private void submit(ExecutorService pool, ServerCall call, Runnable task) {
+    try {
+      pool.execute(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          fail(call, e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      busy(call, pool == writer ? "writer" : "reader");
+    }
+  }
+
+  private void busy(ServerCall call, String pool) {
+    metrics.busy();
+    call.fail(new OutpostException(ErrorCode.BUSY, "origin is busy (" + pool + " queue full); retry later"));
+  }
+
+  private void fail(ServerCall call, RuntimeException e) {
+    OutpostException oe = Errors.unwrap(e);
+    switch (oe.code()) {
+      case CONFLICT -> metrics.conflict();
+      case FENCED -> metrics.fenced();
+      case LEASE_CONFLICT -> metrics.leaseConflict();
+      case INTERNAL -> log.error("request {} failed", call.requestId(), e);
+      default -> { }
+    }
+    metrics.error();
+    if (!call.ended()) {
+      call.fail(oe);
+    }
+  }
+
+  private void push(ServerCall holderCall, LeaseRecall recall) {
+    holderCall.push(recall);
+  }
+
+  private static void require(ServerCall call, Access needed, String op) {
+    Principal p = call.session().principal().orElseThrow(
+        () -> new OutpostException(ErrorCode.UNAUTHORIZED, "no token given for this session"));
+    if (!p.access().allows(needed)) {
+      throw new OutpostException(ErrorCode.FORBIDDEN, op + " needs a " + needed.name().toLowerCase(java.util.Locale.ROOT)
+          + " token, but " + p.subject() + "'s token allows only " + p.access().name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+
+  private static LeaseTable.Party party(ServerCall call) {
+    return new LeaseTable.Party(call.session().connectionId(), call.session().id(), subject(call));
+  }
+
+  private static String subject(ServerCall call) {
+    return call.session().principal().map(Principal::subject).orElse("?");
+  }
+
+  private static OutpostException misrouted(Request r) {
+    return new OutpostException(ErrorCode.PROTOCOL_VIOLATION,
+        r.getClass().getSimpleName() + " is handled by the transport, not the volume service");
+  }
+}
