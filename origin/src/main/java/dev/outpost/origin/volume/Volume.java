@@ -1,0 +1,133 @@
+package dev.outpost.origin.volume;
+
+import dev.outpost.core.BlockId;
+import dev.outpost.core.RootRef;
+import dev.outpost.protocol.BlockRef;
+import dev.outpost.protocol.ChangeEvent;
+import dev.outpost.protocol.DirPage;
+import dev.outpost.protocol.FileAttr;
+import dev.outpost.protocol.SnapshotInfo;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
+import java.util.function.Consumer;
+
+/**
+ * The authoritative volume: directory tree, file versions, root references, the change journal, snapshots
+ * and the ciphertext block store, all in one LMDB environment. It never sees plaintext or keys.
+ *
+ * <p>Thread safety: reads may run on any thread concurrently (each is one short LMDB read transaction).
+ * Mutations are serialised (one LMDB writer) and each is durable (synced) before it returns. A snapshot
+ * name of {@code ""} means the live tree. Paths are absolute and already valid per
+ * {@link dev.outpost.core.VolumePath}.
+ *
+ * <p>Errors are {@link dev.outpost.core.OutpostException}s: NOT_FOUND (path or snapshot), ALREADY_EXISTS,
+ * NOT_A_DIRECTORY, IS_A_DIRECTORY, DIRECTORY_NOT_EMPTY, INVALID_ARGUMENT, CONFLICT (as
+ * {@code dev.outpost.transport.ConflictException} with the current attributes), MISSING_BLOCKS,
+ * BLOCK_CORRUPT, NO_SPACE.
+ */
+public interface Volume extends AutoCloseable {
+
+  /** Identity of the volume, fixed at init. */
+  record Identity(String name, byte[] volumeId, long createdAtMillis) {}
+
+  /**
+   * What a mutation did.
+   *
+   * @param result the operation's answer (new attributes, or null for unlink/rmdir/rename)
+   * @param events the journal entries it appended, in sequence order (to publish to subscribers)
+   */
+  record Mutation<T>(T result, List<ChangeEvent> events) {}
+
+  Identity identity();
+
+  /** The sequence number of the last journal entry (0 for a fresh volume). */
+  long currentSeq();
+
+  /** The oldest sequence still in the journal; a subscriber asking for anything older must RESYNC. */
+  long oldestRetainedSeq();
+
+  // ---- namespace reads ----
+
+  FileAttr getAttr(String snapshot, String path);
+
+  FileAttr lookup(String snapshot, long parentInode, String name);
+
+  /** Entries in name order strictly after {@code startAfter} ("" = from the start), at most {@code maxEntries}. */
+  DirPage readDir(String snapshot, String path, String startAfter, int maxEntries);
+
+  String readLink(String snapshot, String path);
+
+  // ---- namespace mutations (each one durable LMDB transaction) ----
+
+  /** Creates an empty file; with {@code exclusive=false} an existing file is returned unchanged. */
+  Mutation<FileAttr> create(String path, int mode, boolean exclusive, long nowMillis);
+
+  Mutation<FileAttr> mkdir(String path, int mode, long nowMillis);
+
+  Mutation<Void> unlink(String path, long nowMillis);
+
+  Mutation<Void> rmdir(String path, long nowMillis);
+
+  /** Atomic rename within the volume, replacing an existing file (not a non-empty directory) at {@code to}. */
+  Mutation<Void> rename(String from, String to, long nowMillis);
+
+  /** Mode, mtime, and size — size only to 0 (drops the root); other sizes are written by a commit. */
+  Mutation<FileAttr> setAttr(String path, OptionalInt mode, OptionalLong mtimeMillis, OptionalLong size, long nowMillis);
+
+  Mutation<FileAttr> symlink(String path, String target, long nowMillis);
+
+  /**
+   * Installs a new version of a file. {@code baseVersion} must be the current version (0 = create the file
+   * if absent; CONFLICT if it exists); {@code inode != 0} must match. Every block the root references
+   * (walking index blocks' public parts) must be present, else MISSING_BLOCKS naming them.
+   */
+  Mutation<FileAttr> commit(String path, long inode, long baseVersion, Optional<RootRef> root, long size,
+      long mtimeMillis, long nowMillis);
+
+  // ---- journal ----
+
+  /** Journal entries with seq > {@code afterSeq} whose path (or fromPath) lies under {@code prefix}, up to {@code max}. */
+  List<ChangeEvent> journalAfter(long afterSeq, String prefix, int max);
+
+  // ---- blocks ----
+
+  /** Stores a block after checking SHA-256(cipher) == id (BLOCK_CORRUPT otherwise, nothing stored). */
+  boolean putBlock(BlockId id, java.nio.ByteBuffer cipher);
+
+  /** The ids among {@code ids} the store lacks; present ones are touched so GC's grace period restarts. */
+  List<BlockId> missingBlocks(Collection<BlockId> ids);
+
+  /** A copy of a block's ciphertext into a Netty buffer the caller owns, or empty. */
+  Optional<io.netty.buffer.ByteBuf> getBlock(BlockId id, io.netty.buffer.ByteBufAllocator alloc);
+
+  // ---- snapshots ----
+
+  /** Freezes the whole tree at the current sequence under {@code name} (no block copies). */
+  Mutation<SnapshotInfo> createSnapshot(String name, long nowMillis);
+
+  List<SnapshotInfo> listSnapshots();
+
+  void deleteSnapshot(String name);
+
+  /**
+   * Streams every block id (data and index) referenced by files under {@code prefix} in {@code snapshot}
+   * ("" = live), each at most once per call, in batches handed to {@code sink}.
+   */
+  void listBlocks(String snapshot, String prefix, int batchSize, Consumer<List<BlockRef>> sink);
+
+  // ---- maintenance ----
+
+  /** Deletes blocks no live version or snapshot references and untouched for {@code graceMillis}. */
+  GcReport collectGarbage(long graceMillis, long nowMillis);
+
+  record GcReport(long blocksKept, long blocksFreed, long bytesFreed) {}
+
+  /** Checks every invariant (dirents ↔ inodes, referenced blocks present, counters); problems as lines. */
+  List<String> fsck();
+
+  @Override
+  void close();
+}
