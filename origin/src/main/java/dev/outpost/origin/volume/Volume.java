@@ -27,6 +27,12 @@ import java.util.function.Consumer;
  * NOT_A_DIRECTORY, IS_A_DIRECTORY, DIRECTORY_NOT_EMPTY, INVALID_ARGUMENT, CONFLICT (as
  * {@code dev.outpost.transport.ConflictException} with the current attributes), MISSING_BLOCKS,
  * BLOCK_CORRUPT, NO_SPACE.
+ *
+ * <p>Journal semantics: every event names the entry that changed. A directory whose entries change
+ * (create, mkdir, symlink, unlink, rmdir, rename in or out) gets a new version and mtime but no event of its
+ * own: a subscriber treats CREATED, REMOVED and RENAMED as a change of the parent directory too (of both
+ * parents for RENAMED). A rename replacing an existing entry appends REMOVED (the replaced inode) then
+ * RENAMED; renaming a directory appends one RENAMED for the whole subtree.
  */
 public interface Volume extends AutoCloseable {
 
@@ -89,7 +95,13 @@ public interface Volume extends AutoCloseable {
 
   // ---- journal ----
 
-  /** Journal entries with seq > {@code afterSeq} whose path (or fromPath) lies under {@code prefix}, up to {@code max}. */
+  /**
+   * Journal entries with seq > {@code afterSeq} whose path (or fromPath) lies under {@code prefix}, up to
+   * {@code max}.
+   *
+   * @throws dev.outpost.core.OutpostException RESYNC if entries after {@code afterSeq} were trimmed (this can
+   *     race with a check of {@link #oldestRetainedSeq()}: catch it) or if {@code afterSeq > currentSeq()}
+   */
   List<ChangeEvent> journalAfter(long afterSeq, String prefix, int max);
 
   // ---- blocks ----
