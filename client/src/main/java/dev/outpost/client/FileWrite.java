@@ -64,6 +64,11 @@ public final class FileWrite extends OutputStream {
   }
 
   @Override
+  public void write(byte[] b) {
+    write(b, 0, b.length);
+  }
+
+  @Override
   public void write(byte[] b, int off, int len) {
     Objects.checkFromIndexSize(off, len, b.length);
     checkOpen();

@@ -1,0 +1,209 @@
+package dev.outpost.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The CLI in-process against a real origin: outputs, error lines and exit codes. */
+class OutpostCliTest {
+  @TempDir
+  static Path dir;
+  static TestOrigin origin;
+  static Path tokenFile;
+
+  record Run(int code, String out, String err) {}
+
+  @BeforeAll
+  static void start() throws IOException {
+    origin = TestOrigin.start(dir);
+    tokenFile = dir.resolve("token");
+    Files.writeString(tokenFile, origin.adminToken + "\n");
+  }
+
+  @AfterAll
+  static void stop() {
+    if (origin != null) {
+      origin.close();
+    }
+  }
+
+  static Run raw(String... args) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new OutpostMain(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), false).run(args);
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** Runs a subcommand with the connection flags appended. */
+  static Run cli(String... args) {
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("--server", origin.address(), "--token-file", tokenFile.toString(), "--key-file",
+        origin.keyFile.toString(), "-j", "2"));
+    return raw(all.toArray(String[]::new));
+  }
+
+  static Run ok(String... args) {
+    Run r = cli(args);
+    assertThat(r.code()).as("exit code of %s; stderr: %s", List.of(args), r.err()).isZero();
+    return r;
+  }
+
+  @Test
+  void putLsStatCatGetMvRm(@TempDir Path local) throws IOException {
+    byte[] data = new byte[300_000];
+    new Random(1).nextBytes(data);
+    Path src = local.resolve("report.bin");
+    Files.write(src, data);
+    ok("mkdir", "-p", "/docs/2026");
+    Run put = ok("put", src.toString(), "/docs/2026/");
+    assertThat(put.out()).contains("put " + src + " -> /docs/2026/report.bin: 293.0 KiB read");
+    assertThat(ok("ls", "/docs/2026").out()).isEqualTo("report.bin\n");
+    assertThat(ok("ls", "-l", "/docs").out()).startsWith("drwxr-xr-x").contains("2026/");
+    assertThat(ok("ls", "--json", "/docs/2026").out()).contains("\"path\":\"/docs/2026/report.bin\"", "\"size\":300000");
+    assertThat(ok("stat", "/docs/2026/report.bin").out()).contains("type:    file", "size:    300000");
+
+    Run cat = ok("cat", "/docs/2026/report.bin");
+    assertThat(cat.out().getBytes(StandardCharsets.ISO_8859_1).length).isPositive();
+    Path dst = local.resolve("copy.bin");
+    ok("get", "/docs/2026/report.bin", dst.toString());
+    assertThat(Files.readAllBytes(dst)).isEqualTo(data);
+
+    ok("mv", "/docs/2026/report.bin", "/docs/final.bin");
+    ok("ln", "-s", "final.bin", "/docs/latest");
+    assertThat(ok("ls", "-l", "/docs").out()).contains("latest -> final.bin");
+    ok("rm", "-r", "/docs");
+    assertThat(cli("stat", "/docs").code()).isEqualTo(1);
+  }
+
+  @Test
+  void catWritesTheExactBytes() throws IOException {
+    ok("mkdir", "-p", "/text");
+    Path f = dir.resolve("hello.txt");
+    Files.writeString(f, "hello, outpost\n");
+    ok("put", f.toString(), "/text/hello.txt");
+    assertThat(ok("cat", "/text/hello.txt").out()).isEqualTo("hello, outpost\n");
+  }
+
+  @Test
+  void aMissingPathIsOneLineAndExitCodeOne() {
+    Run r = cli("stat", "/no/such/thing");
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("outpost: no such file: /no/such/thing").hasLineCount(1);
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void aBadTokenIsOneLineAndExitCodeOne() {
+    Run r = raw("ls", "/", "--server", origin.address(), "--token", "garbage", "--key-file", origin.keyFile.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("outpost: ").hasLineCount(1);
+  }
+
+  @Test
+  void anUnreachableServerIsOneLineAndExitCodeOne() throws IOException {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Run r = raw("ls", "/", "--server", "127.0.0.1:" + port, "--token-file", tokenFile.toString(), "--key-file",
+        origin.keyFile.toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("outpost: cannot reach 127.0.0.1:" + port).hasLineCount(1);
+  }
+
+  @Test
+  void usageErrorsExitTwo() {
+    assertThat(raw().code()).isEqualTo(2);
+    assertThat(raw("frobnicate").code()).isEqualTo(2);
+    Run noServer = raw("ls", "/", "--config", dir.resolve("absent.yaml").toString());
+    assertThat(noServer.code()).isEqualTo(2);
+    Run missing = raw("ls", "/", "--token", "x", "--key-file", "k");
+    assertThat(missing.code()).isEqualTo(2);
+    assertThat(missing.err()).contains("no server given");
+    assertThat(cli("ln", "target").code()).isEqualTo(2);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"ls", "stat", "cat", "get", "put", "rm", "mv", "mkdir", "ln", "watch", "import"})
+  void everySubcommandsHelpShowsAnExample(String command) {
+    Run r = raw(command, "--help");
+    assertThat(r.code()).isZero();
+    assertThat(r.out()).contains("Example:", "outpost " + command);
+  }
+
+  @Test
+  void settingsComeFromAConfigFile() throws IOException {
+    Path yaml = dir.resolve("client.yaml");
+    Files.writeString(yaml, "server: " + origin.address() + "\ntokenFile: " + tokenFile + "\nkeyFile: "
+        + origin.keyFile + "\nparallelism: 3\n");
+    ok("mkdir", "-p", "/cfg");
+    assertThat(raw("ls", "/", "--config", yaml.toString()).out()).contains("cfg/");
+    Path props = dir.resolve("client.properties");
+    Files.writeString(props, "server=" + origin.address() + "\ntoken=" + origin.adminToken + "\nkeyFile="
+        + origin.keyFile + "\n");
+    assertThat(raw("ls", "/", "--config", props.toString()).out()).contains("cfg/");
+    Path bad = dir.resolve("bad.yaml");
+    Files.writeString(bad, "server: x:1\nsurver: y\n");
+    Run r = raw("ls", "/", "--config", bad.toString());
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("unknown setting 'surver'");
+  }
+
+  @Test
+  void importIsDedupAwareAndResumable(@TempDir Path tree) throws IOException {
+    Random rnd = new Random(5);
+    byte[] shared = new byte[200_000];
+    rnd.nextBytes(shared);
+    Files.createDirectories(tree.resolve("a/b"));
+    Files.createDirectories(tree.resolve("empty-dir"));
+    Files.write(tree.resolve("a/one.bin"), shared);
+    Files.write(tree.resolve("a/b/same-as-one.bin"), shared);
+    byte[] other = new byte[500_000];
+    rnd.nextBytes(other);
+    Files.write(tree.resolve("a/b/other.bin"), other);
+    Files.write(tree.resolve("empty.txt"), new byte[0]);
+    Files.createSymbolicLink(tree.resolve("a/link"), Path.of("one.bin"));
+    Files.setLastModifiedTime(tree.resolve("a/one.bin"), FileTime.fromMillis(1_500_000_000_000L));
+
+    Run first = ok("import", tree.toString(), "/imported");
+    assertThat(first.out()).contains("imported 4 files (4 uploaded, 0 unchanged, 0 failed)");
+    assertThat(ok("stat", "--json", "/imported/a/one.bin").out()).contains("\"mtimeMillis\":1500000000000");
+    assertThat(ok("ls", "/imported/a/b").out()).isEqualTo("other.bin\nsame-as-one.bin\n");
+    assertThat(ok("ls", "/imported").out()).contains("empty-dir/");
+    assertThat(ok("cat", "/imported/a/b/same-as-one.bin").out().length()).isPositive();
+
+    Run second = ok("import", tree.toString(), "/imported");
+    assertThat(second.out()).contains("imported 4 files (0 uploaded, 4 unchanged, 0 failed)", "0 B read, 0 B uploaded");
+
+    // A changed file is uploaded again; its unchanged chunks are not.
+    other[10] ^= 1;
+    Files.write(tree.resolve("a/b/other.bin"), other);
+    Run third = ok("import", tree.toString(), "/imported");
+    assertThat(third.out()).contains("imported 4 files (1 uploaded, 3 unchanged, 0 failed)");
+  }
+
+  @Test
+  void watchPrintsJournalEntries() {
+    ok("mkdir", "-p", "/w/x");
+    Run r = ok("watch", "--from", "0", "--count", "2", "/w");
+    assertThat(r.out()).contains("CREATED /w v", "CREATED /w/x v");
+    assertThat(r.out().lines()).hasSize(2);
+  }
+}
