@@ -540,7 +540,7 @@ public final class LmdbVolume implements Volume {
     storage.read(txn -> checkCommittable(txn, path, inode, baseVersion));
     // Walk the index blocks outside the writer: they are immutable, and the write below re-checks presence.
     List<BlockId> referenced = new ArrayList<>();
-    List<BlockId> missing = new ArrayList<>();
+    Set<BlockId> missing = new LinkedHashSet<>();
     root.ifPresent(r -> trees.walk(r, new HashSet<>(), new BlockTrees.Visitor() {
       @Override
       public void block(BlockId id, int cipherLength, int level) {
@@ -1165,7 +1165,8 @@ public final class LmdbVolume implements Volume {
 
   private static void checkMode(int mode) {
     if (mode < 0 || mode > 07777) {
-      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "mode " + Integer.toOctalString(mode) + " outside 0..07777");
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT,
+          "mode " + Integer.toOctalString(mode) + " outside 0..07777");
     }
   }
 

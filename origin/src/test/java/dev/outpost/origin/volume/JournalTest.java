@@ -75,6 +75,26 @@ class JournalTest extends VolumeTestBase {
   }
 
   @Test
+  void writesRetriedAfterMapGrowthAppendEachEventOnce(@org.junit.jupiter.api.io.TempDir java.nio.file.Path other) {
+    var tiny = new dev.outpost.store.StorageConfig(dev.outpost.store.StorageConfig.MIN_MAP_BYTES, 1L << 30, 16, true);
+    try (LmdbVolume v = LmdbVolume.create(other, "tiny", VOLUME_ID, tiny, clock)) {
+      v.mkdir("/d", 0755, T0);
+      String longName = "n".repeat(200);
+      for (int i = 0; i < 400; i++) {
+        v.create("/d/" + longName + i, 0644, true, T0);
+      }
+      v.createSnapshot("big", T0);
+      v.createSnapshot("bigger", T0);
+      assertThat(v.storage.mapBytes()).isGreaterThan(dev.outpost.store.StorageConfig.MIN_MAP_BYTES);
+      assertThat(v.currentSeq()).isEqualTo(401);
+      assertThat(v.journalAfter(0, "/", 1000)).extracting(ChangeEvent::seq)
+          .containsExactlyElementsOf(java.util.stream.LongStream.rangeClosed(1, 401).boxed().toList());
+      assertThat(v.readDir("bigger", "/d", "", 1000).entries()).hasSize(400);
+      assertThat(v.fsck()).isEmpty();
+    }
+  }
+
+  @Test
   void failedMutationLeavesNoTrace() {
     volume.mkdir("/d", 0755, T0);
     volume.create("/d/f", 0644, true, T0);
