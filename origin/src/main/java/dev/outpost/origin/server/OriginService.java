@@ -380,6 +380,13 @@ public final class OriginService implements RequestService {
           task.run();
         } catch (RuntimeException e) {
           fail(call, e);
+        } catch (Error e) {
+          // Answer even now, so the peer does not wait forever; the pool replaces the dying thread.
+          log.error("request {} failed", call.requestId(), e);
+          if (!call.ended()) {
+            call.fail(new OutpostException(ErrorCode.INTERNAL, "origin failure: " + e));
+          }
+          throw e;
         }
       });
     } catch (RejectedExecutionException e) {
@@ -415,7 +422,8 @@ public final class OriginService implements RequestService {
     Principal p = call.session().principal().orElseThrow(
         () -> new OutpostException(ErrorCode.UNAUTHORIZED, "no token given for this session"));
     if (!p.access().allows(needed)) {
-      throw new OutpostException(ErrorCode.FORBIDDEN, op + " needs a " + needed.name().toLowerCase(java.util.Locale.ROOT)
+      String level = needed.name().toLowerCase(java.util.Locale.ROOT);
+      throw new OutpostException(ErrorCode.FORBIDDEN, op + " needs " + (needed == Access.ADMIN ? "an " : "a ") + level
           + " token, but " + p.subject() + "'s token allows only " + p.access().name().toLowerCase(java.util.Locale.ROOT));
     }
   }

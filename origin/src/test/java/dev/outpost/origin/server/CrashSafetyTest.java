@@ -1,0 +1,170 @@
+package dev.outpost.origin.server;
+
+import static dev.outpost.origin.server.OriginFixture.block;
+import static dev.outpost.origin.server.OriginFixture.call;
+import static dev.outpost.origin.server.OriginFixture.upload;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.crypto.AccessToken;
+import dev.outpost.origin.cli.CliRunner;
+import dev.outpost.origin.config.OriginConfig;
+import dev.outpost.origin.config.OriginConfigLoader;
+import dev.outpost.origin.server.OriginFixture.TestBlock;
+import dev.outpost.protocol.AttrReply;
+import dev.outpost.protocol.Commit;
+import dev.outpost.protocol.FileAttr;
+import dev.outpost.protocol.GetAttr;
+import dev.outpost.protocol.Reply;
+import dev.outpost.transport.RpcClient;
+import dev.outpost.transport.Transports;
+import io.netty.channel.EventLoopGroup;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The origin as a separate JVM, killed with SIGKILL in the middle of a stream of commits. */
+class CrashSafetyTest {
+  @TempDir
+  Path tmp;
+
+  @Test
+  void everyAcknowledgedCommitSurvivesAKillAndFsckIsClean() throws Exception {
+    Path data = tmp.resolve("data");
+    CliRunner.Result init = CliRunner.run(tmp, Clock.systemUTC(), "init", "--data", data.toString(), "--volume",
+        OriginFixture.VOLUME, "--key-out", tmp.resolve("k").toString(), "--token-out", tmp.resolve("t").toString());
+    assertThat(init.code()).as(init.err()).isZero();
+    Path config = tmp.resolve("crash.yaml");
+    Files.writeString(config, "dataDir: \"" + data + "\"\nlisten:\n  host: 127.0.0.1\n  port: 0\ntls:\n  enabled: false\n"
+        + "gc:\n  intervalSeconds: 0\n");
+    Instant now = Instant.now();
+    String token = new OriginDataDir(data).signer().sign(new AccessToken(OriginFixture.VOLUME, AccessToken.Mode.RW,
+        "crash", now, now.plus(Duration.ofHours(1))));
+
+    Process origin = startOrigin(config);
+    EventLoopGroup group = Transports.newGroup("crash-client", 1);
+    Map<String, FileAttr> acknowledged = new ConcurrentHashMap<>();
+    try {
+      int port = readPort(origin);
+      RpcClient c = RpcClient.connect(group, new InetSocketAddress("127.0.0.1", port), RpcClient.Options.plain("crash", token));
+      TestBlock b = block(new Random(3), 512);
+      upload(c, b);
+      List<CompletableFuture<Reply>> inFlight = new ArrayList<>();
+      for (int i = 0; i < 400; i++) {
+        String path = "/file-" + i;
+        CompletableFuture<Reply> f = c.call(new Commit(path, 0, 0, Optional.of(b.root()), 512, i, 0));
+        f.thenAccept(r -> acknowledged.put(path, ((AttrReply) r).attr()));
+        inFlight.add(f);
+        if (i == 150) {
+          // Kill once some commits are acknowledged while others are still queued or being written.
+          inFlight.get(100).get(30, TimeUnit.SECONDS);
+          origin.destroyForcibly();
+        }
+      }
+      for (CompletableFuture<Reply> f : inFlight) {
+        try {
+          f.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException expected) {
+          // lost with the process: must not have been acknowledged
+        }
+      }
+      assertThat(origin.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      c.close();
+    } finally {
+      origin.destroyForcibly();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+    }
+    assertThat(acknowledged.size()).isBetween(101, 399);
+
+    CliRunner.Result fsck = CliRunner.run(tmp, Clock.systemUTC(), "fsck", "--data", data.toString());
+    assertThat(fsck.code()).as(fsck.out() + fsck.err()).isZero();
+    assertThat(fsck.out()).contains("healthy");
+
+    OriginConfig cfg = OriginConfigLoader.load(config);
+    try (OriginServer restarted = OriginServer.start(cfg, VolumeStore.open(cfg, Clock.systemUTC()), Clock.systemUTC());
+        OriginFixtureClient client = new OriginFixtureClient(restarted.address(), token)) {
+      for (Map.Entry<String, FileAttr> e : acknowledged.entrySet()) {
+        FileAttr now2 = ((AttrReply) call(client.client, new GetAttr("", e.getKey()))).attr();
+        assertThat(now2.version()).as(e.getKey()).isEqualTo(e.getValue().version());
+      }
+    }
+  }
+
+  private static Process startOrigin(Path config) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElseThrow());
+    cmd.addAll(List.of(jvmFlags().split("\\s+")));
+    cmd.add("-cp");
+    cmd.add(System.getProperty("java.class.path"));
+    cmd.add("dev.outpost.origin.cli.OriginMain");
+    cmd.add("serve");
+    cmd.add("--config");
+    cmd.add(config.toString());
+    return new ProcessBuilder(cmd).redirectError(config.resolveSibling("origin.log").toFile()).start();
+  }
+
+  private static int readPort(Process p) throws Exception {
+    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
+      try {
+        String l;
+        while ((l = r.readLine()) != null) {
+          if (l.startsWith("listening on ")) {
+            return l;
+          }
+        }
+        return null;
+      } catch (java.io.IOException e) {
+        return null;
+      }
+    });
+    String l = line.get(60, TimeUnit.SECONDS);
+    assertThat(l).as("the origin's 'listening on' line").isNotNull();
+    return Integer.parseInt(l.substring(l.lastIndexOf(':') + 1).strip());
+  }
+
+  /** The flags every Outpost JVM needs, from jvm.properties at the repository root. */
+  static String jvmFlags() throws Exception {
+    Path dir = Path.of("").toAbsolutePath();
+    while (dir != null && !Files.exists(dir.resolve("jvm.properties"))) {
+      dir = dir.getParent();
+    }
+    assertThat(dir).as("jvm.properties above " + Path.of("").toAbsolutePath()).isNotNull();
+    for (String l : Files.readAllLines(dir.resolve("jvm.properties"))) {
+      if (l.startsWith("outpost.jvm.flags=")) {
+        return l.substring("outpost.jvm.flags=".length()).strip();
+      }
+    }
+    throw new AssertionError("no outpost.jvm.flags in jvm.properties");
+  }
+
+  private static final class OriginFixtureClient implements AutoCloseable {
+    final EventLoopGroup group = Transports.newGroup("crash-check", 1);
+    final RpcClient client;
+
+    OriginFixtureClient(InetSocketAddress address, String token) {
+      client = RpcClient.connect(group, address, RpcClient.Options.plain("check", token));
+    }
+
+    @Override
+    public void close() {
+      client.close();
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+  }
+}
