@@ -53,6 +53,19 @@ class OriginConfigLoaderTest {
   }
 
   @Test
+  void theCommentedExampleInConfIsValid() {
+    Path dir = Path.of("").toAbsolutePath();
+    while (dir != null && !java.nio.file.Files.exists(dir.resolve("conf/origin.yaml"))) {
+      dir = dir.getParent();
+    }
+    assertThat(dir).as("conf/origin.yaml above the module").isNotNull();
+    OriginConfig c = OriginConfigLoader.load(dir.resolve("conf/origin.yaml"));
+    assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/outpost/origin"));
+    assertThat(c.metrics()).isPresent();
+    assertThat(c.maxFrameBytes()).isEqualTo(2097152);
+  }
+
+  @Test
   void badValuesNameTheKeyTheValueAndTheRange() {
     rejects("dataDir: d\nlisten:\n  port: 70000\n", "listen.port: 70000 is outside 0..65535");
     rejects("dataDir: d\njournal:\n  retainEvents: 0\n", "journal.retainEvents: 0 is outside 1..2147483647");
