@@ -33,6 +33,8 @@ final class BlockFetcher {
 
   private final RpcClient rpc;
   private final Executor workers;
+  /** Distinct block ids requested so far: lets tests check that a read fetches only what it needs. */
+  private final java.util.concurrent.atomic.AtomicLong blocksRequested = new java.util.concurrent.atomic.AtomicLong();
 
   BlockFetcher(RpcClient rpc, Executor workers) {
     this.rpc = rpc;
@@ -54,8 +56,13 @@ final class BlockFetcher {
     if (byId.isEmpty()) {
       return results;
     }
+    blocksRequested.addAndGet(byId.size());
     rpc.stream(0, new GetBlocks(new ArrayList<>(byId.keySet())), new Stream<>(byId));
     return results;
+  }
+
+  long blocksRequested() {
+    return blocksRequested.get();
   }
 
   /** One block, as {@link #fetch} of a single want. */

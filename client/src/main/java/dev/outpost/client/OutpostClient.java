@@ -157,6 +157,11 @@ public final class OutpostClient implements AutoCloseable {
     return pool;
   }
 
+  /** Blocks (data and index) requested from the server so far. */
+  long blocksRequested() {
+    return fetcher.blocksRequested();
+  }
+
   public ClientConfig config() {
     return config;
   }
@@ -481,8 +486,9 @@ public final class OutpostClient implements AutoCloseable {
   static OutpostException withPath(String path, OutpostException e) {
     String msg = e.getMessage() == null ? "" : e.getMessage();
     return switch (e.code()) {
-      case NOT_FOUND -> new OutpostException(ErrorCode.NOT_FOUND, msg.contains(path) && !msg.equals(path)
-          ? "no such file: " + path + " (" + msg + ")" : "no such file: " + path, e);
+      // The server's message adds something only when it names another path (a missing parent, a snapshot).
+      case NOT_FOUND -> new OutpostException(ErrorCode.NOT_FOUND, msg.isEmpty() || msg.contains(path)
+          ? "no such file: " + path : "no such file: " + path + " (" + msg + ")", e);
       case ALREADY_EXISTS -> new OutpostException(e.code(), "already exists: " + path, e);
       case NOT_A_DIRECTORY -> new OutpostException(e.code(), msg.contains(path) ? msg : "not a directory: " + path + " (" + msg + ")", e);
       case IS_A_DIRECTORY -> new OutpostException(e.code(), "is a directory: " + path, e);

@@ -100,6 +100,27 @@ class RoundTripTest {
   }
 
   @Test
+  void aPositionalReadFetchesOnlyTheBlocksItOverlapsAndReusesCachedIndexBlocks() {
+    int size = 8 << 20;
+    byte[] data = random(77, size);
+    client.write("/sparse-read", data, WriteOptions.DEFAULTS);
+    OutpostFile f = client.open("/sparse-read");
+    int depth = f.attr().root().orElseThrow().depth();
+    byte[] buf = new byte[10];
+    long before = client.blocksRequested();
+    assertThat(f.read(size / 2, buf, 0, buf.length)).isEqualTo(10);
+    assertThat(buf).isEqualTo(Arrays.copyOfRange(data, size / 2, size / 2 + 10));
+    long first = client.blocksRequested() - before;
+    // One data block (two if the range straddles a boundary) plus at most the index path and a prefetched sibling
+    // per level.
+    assertThat(first).isBetween(1L, 2L + 2L * depth);
+    long before2 = client.blocksRequested();
+    assertThat(f.read(size / 2 + 20, buf, 0, buf.length)).isEqualTo(10);
+    assertThat(buf).isEqualTo(Arrays.copyOfRange(data, size / 2 + 20, size / 2 + 30));
+    assertThat(client.blocksRequested() - before2).isBetween(1L, 2L);
+  }
+
+  @Test
   void deepTreeOfCompressibleRepeatingContentReadsBack() throws IOException {
     // 40 MiB of a repeating 1 KiB pattern: identical maximal chunks, one block, many index entries.
     byte[] pattern = random(3, 1024);
