@@ -77,6 +77,22 @@ class BenchmarkSetupTest {
   }
 
   @Test
+  void cryptoStepsEachHandleOneMib() throws Exception {
+    CryptoStepsBenchmark b = new CryptoStepsBenchmark();
+    b.setup();
+    try {
+      assertThat(b.sha256()).isEqualTo(Payloads.CHUNKS_PER_MIB * 32L);
+      assertThat(b.zstdIncompressible()).isGreaterThan(MIB);
+      assertThat(b.zstdCompressible()).isLessThan(MIB / 2);
+      assertThat(b.gcmEncrypt()).isEqualTo(MIB + Payloads.CHUNKS_PER_MIB * (long) BlockFormat.TAG_BYTES);
+      assertThat(b.gcmDecryptArray()).isEqualTo(MIB);
+      assertThat(b.gcmDecryptDirectToHeap()).isEqualTo(MIB);
+    } finally {
+      b.tearDown();
+    }
+  }
+
+  @Test
   void codecRoundTripsEncodeTheSameBytesTheyDecodeWithoutCopyingThePayload() {
     CodecBenchmark b = new CodecBenchmark();
     b.setup();
