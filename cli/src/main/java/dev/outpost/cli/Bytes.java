@@ -21,7 +21,7 @@ final class Bytes {
   }
 
   static String ratio(long read, long uploaded) {
-    return uploaded == 0 ? (read == 0 ? "n/a" : "all deduplicated")
+    return uploaded == 0 ? (read == 0 ? "n/a" : "inf, all deduplicated")
         : String.format(Locale.ROOT, "%.2fx", (double) read / uploaded);
   }
 }

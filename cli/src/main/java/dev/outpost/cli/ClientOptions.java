@@ -24,8 +24,8 @@ import picocli.CommandLine.Option;
  * by every subcommand as a picocli mixin.
  */
 public final class ClientOptions {
-  static final Set<String> KEYS = Set.of("server", "token", "tokenFile", "keyFile", "tlsCa", "parallelism",
-      "readAheadBytes");
+  static final Set<String> KEYS = Set.of("server", "token", "tokenFile", "keyFile", "tlsCa", "tlsCert", "tlsKey",
+      "parallelism", "readAheadBytes");
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "Client settings (YAML, or .properties). Default: ~/.config/outpost/client.yaml if present.")
@@ -45,6 +45,12 @@ public final class ClientOptions {
 
   @Option(names = "--tls-ca", paramLabel = "PEM", description = "CA certificate to trust; enables TLS.")
   Path tlsCa;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "Client certificate, for servers that require one.")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "The client certificate's PKCS#8 key.")
+  Path tlsKey;
 
   @Option(names = {"-j", "--parallelism"}, paramLabel = "N", description = "Worker threads and files in flight.")
   Integer parallelism;
@@ -85,6 +91,14 @@ public final class ClientOptions {
       Path ca = tlsCa != null ? tlsCa : Optional.ofNullable(file.get("tlsCa")).map(Path::of).orElse(null);
       if (ca != null) {
         c = c.withTlsCa(ca);
+      }
+      Path cert = tlsCert != null ? tlsCert : Optional.ofNullable(file.get("tlsCert")).map(Path::of).orElse(null);
+      Path certKey = tlsKey != null ? tlsKey : Optional.ofNullable(file.get("tlsKey")).map(Path::of).orElse(null);
+      if (cert != null || certKey != null) {
+        if (cert == null || certKey == null) {
+          throw new CommandLine.ParameterException(cl, "a client certificate needs both --tls-cert and --tls-key");
+        }
+        c = c.withTlsClientCert(cert, certKey);
       }
       String par = parallelism != null ? parallelism.toString() : file.get("parallelism");
       if (par != null) {

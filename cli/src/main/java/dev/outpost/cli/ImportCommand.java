@@ -121,7 +121,7 @@ final class ImportCommand extends ClientCommand {
     progress.finish();
     double secs = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
     main.out.println(String.format(Locale.ROOT,
-        "imported %d files (%d uploaded, %d unchanged, %d failed) in %.1f s: %s read, %s uploaded (dedup %s), %s/s",
+        "imported %d files (%d uploaded, %d unchanged, %d failed) in %.1f s: %s read, %s uploaded (read/uploaded %s: dedup and compression), %s/s",
         files.size(), filesUploaded.get(), filesSkipped.get(), filesFailed.get(), secs, Bytes.human(bytesRead.get()),
         Bytes.human(bytesUploaded.get()), Bytes.ratio(bytesRead.get(), bytesUploaded.get()),
         Bytes.human((long) (bytesRead.get() / secs))));

@@ -21,7 +21,7 @@ import picocli.CommandLine.Command;
         RmCommand.class, MvCommand.class, MkdirCommand.class, LnCommand.class, WatchCommand.class,
         ImportCommand.class, CommandLine.HelpCommand.class},
     footer = {"%nSettings come from --config FILE (YAML or .properties; default ~/.config/outpost/client.yaml"
-        + " if present) and flags, which win: server, token or tokenFile, keyFile, tlsCa, parallelism,"
+        + " if present) and flags, which win: server, token or tokenFile, keyFile, tlsCa, tlsCert, tlsKey, parallelism,"
         + " readAheadBytes.", "%nExample:", "  outpost --help ls", "  outpost ls -l / --server origin.example:7000"
         + " --token-file ~/.outpost-token --key-file ~/vol.key"})
 public final class OutpostMain implements Runnable {

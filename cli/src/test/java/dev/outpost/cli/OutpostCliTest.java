@@ -129,6 +129,17 @@ class OutpostCliTest {
   }
 
   @Test
+  void tlsToAPlainServerFailsWithAHintNotAHang() {
+    Run r = raw("ls", "/", "--server", origin.address(), "--token-file", tokenFile.toString(), "--key-file",
+        origin.keyFile.toString(), "--tls-ca", origin.data.resolve("tls/ca.pem").toString());
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).startsWith("outpost: ").hasLineCount(1);
+    Run half = raw("ls", "/", "--server", origin.address(), "--token", "t", "--key-file", "k", "--tls-cert", "c");
+    assertThat(half.code()).isEqualTo(2);
+    assertThat(half.err()).contains("needs both --tls-cert and --tls-key");
+  }
+
+  @Test
   void usageErrorsExitTwo() {
     assertThat(raw().code()).isEqualTo(2);
     assertThat(raw("frobnicate").code()).isEqualTo(2);

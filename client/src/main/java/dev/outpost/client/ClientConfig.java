@@ -15,12 +15,24 @@ import java.util.Optional;
  * @param token the access token presented in HELLO
  * @param keyFile the volume key file (the only secret the client needs)
  * @param tlsCa the CA certificate (PEM) to trust; empty = plain TCP
+ * @param tlsClientCert this client's certificate chain and PKCS#8 key (PEM), for a server that requires client
+ *     certificates (an origin by default); empty = none
  * @param readAheadBytes ciphertext a sequential read keeps requested ahead of the reader; 256 KiB..1 GiB
  * @param parallelism worker threads for sealing/unsealing and files imported at once; 1..256
  * @param connectTimeout how long to wait for the server's WELCOME
  */
-public record ClientConfig(String server, String token, Path keyFile, Optional<Path> tlsCa, long readAheadBytes,
-    int parallelism, Duration connectTimeout) {
+public record ClientConfig(String server, String token, Path keyFile, Optional<Path> tlsCa,
+    Optional<ClientCert> tlsClientCert, long readAheadBytes, int parallelism, Duration connectTimeout) {
+
+  /** A client certificate chain and its unencrypted PKCS#8 key, both PEM files. */
+  public record ClientCert(Path cert, Path key) {
+    public ClientCert {
+      if (cert == null || key == null) {
+        throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "tls client certificate needs both a certificate and a key file");
+      }
+    }
+  }
+
   public static final long DEFAULT_READ_AHEAD_BYTES = 8L << 20;
   public static final long MIN_READ_AHEAD_BYTES = 256L << 10;
   public static final long MAX_READ_AHEAD_BYTES = 1L << 30;
@@ -38,6 +50,10 @@ public record ClientConfig(String server, String token, Path keyFile, Optional<P
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "key file: missing (give --key-file or 'keyFile' in the config)");
     }
     tlsCa = tlsCa == null ? Optional.empty() : tlsCa;
+    tlsClientCert = tlsClientCert == null ? Optional.empty() : tlsClientCert;
+    if (tlsClientCert.isPresent() && tlsCa.isEmpty()) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "tls client certificate given without a CA to trust (tlsCa)");
+    }
     if (readAheadBytes < MIN_READ_AHEAD_BYTES || readAheadBytes > MAX_READ_AHEAD_BYTES) {
       throw bad("readAheadBytes", readAheadBytes, MIN_READ_AHEAD_BYTES + ".." + MAX_READ_AHEAD_BYTES);
     }
@@ -51,24 +67,30 @@ public record ClientConfig(String server, String token, Path keyFile, Optional<P
 
   /** A config with the defaults: 8 MiB read-ahead, parallelism = available processors (at least 2), 10 s. */
   public static ClientConfig of(String server, String token, Path keyFile) {
-    return new ClientConfig(server, token, keyFile, Optional.empty(), DEFAULT_READ_AHEAD_BYTES,
+    return new ClientConfig(server, token, keyFile, Optional.empty(), Optional.empty(), DEFAULT_READ_AHEAD_BYTES,
         Math.max(2, Runtime.getRuntime().availableProcessors()), Duration.ofSeconds(10));
   }
 
   public ClientConfig withTlsCa(Path ca) {
-    return new ClientConfig(server, token, keyFile, Optional.of(ca), readAheadBytes, parallelism, connectTimeout);
+    return new ClientConfig(server, token, keyFile, Optional.of(ca), tlsClientCert, readAheadBytes, parallelism, connectTimeout);
+  }
+
+  /** Mutual TLS: present this certificate (needs {@link #withTlsCa} as well). */
+  public ClientConfig withTlsClientCert(Path cert, Path key) {
+    return new ClientConfig(server, token, keyFile, tlsCa, Optional.of(new ClientCert(cert, key)), readAheadBytes,
+        parallelism, connectTimeout);
   }
 
   public ClientConfig withReadAheadBytes(long bytes) {
-    return new ClientConfig(server, token, keyFile, tlsCa, bytes, parallelism, connectTimeout);
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, bytes, parallelism, connectTimeout);
   }
 
   public ClientConfig withParallelism(int threads) {
-    return new ClientConfig(server, token, keyFile, tlsCa, readAheadBytes, threads, connectTimeout);
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, threads, connectTimeout);
   }
 
   public ClientConfig withConnectTimeout(Duration timeout) {
-    return new ClientConfig(server, token, keyFile, tlsCa, readAheadBytes, parallelism, timeout);
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, parallelism, timeout);
   }
 
   /** The server as a socket address (unresolved names are resolved at connect). */
@@ -80,6 +102,7 @@ public record ClientConfig(String server, String token, Path keyFile, Optional<P
   @Override
   public String toString() {
     return "ClientConfig[server=" + server + ", keyFile=" + keyFile + ", tlsCa=" + tlsCa.map(Path::toString).orElse("none")
+        + ", tlsClientCert=" + tlsClientCert.map(c -> c.cert().toString()).orElse("none")
         + ", readAheadBytes=" + readAheadBytes + ", parallelism=" + parallelism + "]";
   }
 

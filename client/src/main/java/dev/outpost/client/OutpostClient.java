@@ -125,7 +125,9 @@ public final class OutpostClient implements AutoCloseable {
     options = new RpcClient.Options(options.agent(), options.token(), options.tls(), options.maxFrameBytes(),
         config.connectTimeout());
     if (config.tlsCa().isPresent()) {
-      options = options.withTls(Tls.client(config.tlsCa().get(), Optional.empty()));
+      Path ca = config.tlsCa().get();
+      options = options.withTls(Tls.client(ca, config.tlsClientCert()
+          .map(c -> new Tls.KeyMaterial(ca, c.cert(), c.key()))));
     }
     EventLoopGroup group = Transports.newGroup("outpost-client-io", 1);
     ExecutorService workers = newWorkers(config.parallelism());
@@ -135,7 +137,12 @@ public final class OutpostClient implements AutoCloseable {
       if (address.isUnresolved()) {
         throw new OutpostException(ErrorCode.UNAVAILABLE, "cannot resolve host " + unresolved.getHostString());
       }
-      RpcClient rpc = RpcClient.connect(group, address, options);
+      RpcClient rpc;
+      try {
+        rpc = RpcClient.connect(group, address, options);
+      } catch (OutpostException e) {
+        throw explainHandshake(config, e);
+      }
       return new OutpostClient(config, key, group, workers, rpc);
     } catch (RuntimeException e) {
       workers.shutdownNow();
@@ -143,6 +150,20 @@ public final class OutpostClient implements AutoCloseable {
       key.destroy();
       throw e;
     }
+  }
+
+  /** A connection the server drops during the handshake is nearly always a TLS mismatch: say so. */
+  private static OutpostException explainHandshake(ClientConfig config, OutpostException e) {
+    String msg = String.valueOf(e.getMessage());
+    if (e.code() != ErrorCode.UNAVAILABLE || !(msg.endsWith("connection closed") || msg.contains("write failed"))) {
+      return e;
+    }
+    String hint = config.tlsCa().isEmpty()
+        ? "the server may require TLS: give a CA to trust (--tls-ca / tlsCa)"
+        : config.tlsClientCert().isEmpty()
+            ? "the server may require a client certificate (--tls-cert/--tls-key), or does not speak TLS"
+            : "the server refused the TLS handshake: check the CA and the client certificate";
+    return new OutpostException(ErrorCode.UNAVAILABLE, msg + " during the handshake (" + hint + ")", e);
   }
 
   private static ExecutorService newWorkers(int threads) {
