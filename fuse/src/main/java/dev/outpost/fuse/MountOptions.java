@@ -1,0 +1,65 @@
+package dev.outpost.fuse;
+
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * How {@link OutpostMount} mounts a volume. Immutable; values are checked here so a bad setting fails before
+ * anything is mounted, naming the setting, the value and the allowed range.
+ *
+ * @param readOnly refuse every change with EROFS (the volume may still change at the origin, and the mount shows
+ *     those changes)
+ * @param kernelCacheTimeout how long the kernel may keep attributes and directory entries without asking the mount;
+ *     changes reported by the origin's change stream are dropped at once regardless. 0..60 s
+ * @param libfusePath libfuse3's shared library; empty = {@link #DEFAULT_LIBFUSE}
+ * @param spoolDir where open files being written keep their local copy until they are committed (plaintext:
+ *     the directory is created 0700); empty = the JVM's temporary directory
+ * @param allowOther let users other than the one mounting access the mount (needs user_allow_other in
+ *     /etc/fuse.conf unless root)
+ */
+public record MountOptions(boolean readOnly, Duration kernelCacheTimeout, Optional<Path> libfusePath,
+    Optional<Path> spoolDir, boolean allowOther) {
+  /** Where Debian and Ubuntu install libfuse3 on x86-64. */
+  public static final Path DEFAULT_LIBFUSE = Path.of("/usr/lib/x86_64-linux-gnu/libfuse3.so.3");
+  public static final Duration MAX_KERNEL_CACHE_TIMEOUT = Duration.ofSeconds(60);
+  public static final MountOptions DEFAULTS = new MountOptions(false, Duration.ofSeconds(1), Optional.empty(),
+      Optional.empty(), false);
+
+  public MountOptions {
+    if (kernelCacheTimeout == null || kernelCacheTimeout.isNegative()
+        || kernelCacheTimeout.compareTo(MAX_KERNEL_CACHE_TIMEOUT) > 0) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "kernelCacheTimeout: " + kernelCacheTimeout
+          + " is not valid (expected 0.." + MAX_KERNEL_CACHE_TIMEOUT.toSeconds() + " s)");
+    }
+    libfusePath = libfusePath == null ? Optional.empty() : libfusePath;
+    spoolDir = spoolDir == null ? Optional.empty() : spoolDir;
+  }
+
+  public MountOptions withReadOnly(boolean ro) {
+    return new MountOptions(ro, kernelCacheTimeout, libfusePath, spoolDir, allowOther);
+  }
+
+  public MountOptions withKernelCacheTimeout(Duration timeout) {
+    return new MountOptions(readOnly, timeout, libfusePath, spoolDir, allowOther);
+  }
+
+  public MountOptions withLibfusePath(Path path) {
+    return new MountOptions(readOnly, kernelCacheTimeout, Optional.of(path), spoolDir, allowOther);
+  }
+
+  public MountOptions withSpoolDir(Path dir) {
+    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, Optional.of(dir), allowOther);
+  }
+
+  public MountOptions withAllowOther(boolean allow) {
+    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, spoolDir, allow);
+  }
+
+  /** The library to load: the configured one, else {@link #DEFAULT_LIBFUSE}. */
+  Path libfuse() {
+    return libfusePath.orElse(DEFAULT_LIBFUSE);
+  }
+}

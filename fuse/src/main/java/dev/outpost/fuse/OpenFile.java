@@ -1,0 +1,384 @@
+package dev.outpost.fuse;
+
+import dev.outpost.client.FileWrite;
+import dev.outpost.client.OutpostClient;
+import dev.outpost.client.OutpostFile;
+import dev.outpost.client.WriteOptions;
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import dev.outpost.core.VolumePath;
+import dev.outpost.protocol.FileAttr;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.OptionalLong;
+
+/**
+ * One open file of the mount (one FUSE file handle). Reads come from the version seen at open (blocks are
+ * immutable, so a concurrent change at the origin cannot tear a read); the first change copies that version into
+ * a local spool file, later reads and writes use the copy, and {@link #commit} publishes it as a new version
+ * against the version seen at open (close-to-open: a file changed meanwhile at the origin is a conflict, never a
+ * silent overwrite).
+ *
+ * <p>Thread-safe: FUSE may call one handle from several threads; every method holds the handle's monitor, and
+ * the file system never holds two handles' monitors at once.
+ */
+final class OpenFile {
+  /** A copy FUSE made of an open file that was unlinked or renamed over ("silly rename"); never committed. */
+  static final String HIDDEN_PREFIX = ".fuse_hidden";
+  private static final int COPY_BUFFER_BYTES = 1 << 20;
+
+  private final long handle;
+  private final OutpostClient client;
+  private final Path spoolDir;
+  private final boolean writable;
+  private String path;
+  private long baseVersion;
+  private int mode;
+  /** The version being read; null = reopen the current version on the next read. */
+  private OutpostFile snapshot;
+  private Path localPath;
+  private FileChannel local;
+  private boolean dirty;
+  private long changedMillis;
+  private InputStream sequential;
+  private long sequentialPos = -1;
+  private long lastReadEnd = -1;
+  private boolean closed;
+
+  private OpenFile(long handle, OutpostClient client, Path spoolDir, String path, boolean writable, FileAttr attr,
+      OutpostFile snapshot) {
+    this.handle = handle;
+    this.client = client;
+    this.spoolDir = spoolDir;
+    this.path = path;
+    this.writable = writable;
+    this.baseVersion = attr.version();
+    this.mode = attr.mode();
+    this.snapshot = snapshot;
+  }
+
+  /** A handle on an existing file, reading {@code snapshot}; with {@code truncate} its content starts empty. */
+  static OpenFile open(long handle, OutpostClient client, Path spoolDir, OutpostFile snapshot, boolean writable,
+      boolean truncate) {
+    OpenFile f = new OpenFile(handle, client, spoolDir, snapshot.path(), writable, snapshot.attr(), snapshot);
+    if (truncate) {
+      synchronized (f) {
+        f.truncate(0);
+      }
+    }
+    return f;
+  }
+
+  /** A handle on a file just created (empty, committed as {@code attr}). */
+  static OpenFile created(long handle, OutpostClient client, Path spoolDir, String path, FileAttr attr) {
+    OpenFile f = new OpenFile(handle, client, spoolDir, path, true, attr, null);
+    synchronized (f) {
+      f.ensureLocal(false);
+    }
+    return f;
+  }
+
+  long handle() {
+    return handle;
+  }
+
+  synchronized String path() {
+    return path;
+  }
+
+  synchronized boolean isWritable() {
+    return writable;
+  }
+
+  synchronized boolean isDirty() {
+    return dirty;
+  }
+
+  /** The local size and change time if this handle holds changes not yet committed. */
+  synchronized Optional<long[]> pendingSizeAndMtime() {
+    if (!dirty || local == null) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new long[] {local.size(), changedMillis});
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** Fills {@code dst} from {@code offset}; returns the bytes read (fewer only at the end of the file). */
+  synchronized int read(ByteBuffer dst, long offset) {
+    checkOpen();
+    if (offset < 0) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative offset " + offset);
+    }
+    int start = dst.position();
+    if (local != null) {
+      try {
+        while (dst.hasRemaining()) {
+          int n = local.read(dst, offset + (dst.position() - start));
+          if (n < 0) {
+            break;
+          }
+        }
+      } catch (IOException e) {
+        throw localFailure(e);
+      }
+      return dst.position() - start;
+    }
+    OutpostFile f = snapshot();
+    if (offset >= f.size()) {
+      return 0;
+    }
+    if (sequential != null && offset == sequentialPos) {
+      readSequential(dst);
+    } else if (offset > 0 && offset == lastReadEnd) {
+      // The second read in a row that continues the previous one: switch to a stream with read-ahead, so the
+      // blocks after this read are already on their way when the kernel asks for them.
+      closeSequential();
+      sequential = f.inputStream(offset);
+      sequentialPos = offset;
+      readSequential(dst);
+    } else {
+      int n = f.read(offset, dst);
+      if (n < 0) {
+        return 0;
+      }
+    }
+    int n = dst.position() - start;
+    lastReadEnd = offset + n;
+    return n;
+  }
+
+  private void readSequential(ByteBuffer dst) {
+    byte[] buf = new byte[Math.min(dst.remaining(), COPY_BUFFER_BYTES)];
+    try {
+      while (dst.hasRemaining()) {
+        int n = sequential.read(buf, 0, Math.min(buf.length, dst.remaining()));
+        if (n < 0) {
+          break;
+        }
+        dst.put(buf, 0, n);
+        sequentialPos += n;
+      }
+    } catch (IOException e) {
+      closeSequential();
+      throw new OutpostException(ErrorCode.UNAVAILABLE, path + ": read failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes all of {@code src} at {@code offset} into the local copy. */
+  synchronized int write(ByteBuffer src, long offset) {
+    checkOpen();
+    checkWritable();
+    if (offset < 0) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative offset " + offset);
+    }
+    ensureLocal(true);
+    int n = src.remaining();
+    try {
+      long at = offset;
+      while (src.hasRemaining()) {
+        at += local.write(src, at);
+      }
+    } catch (IOException e) {
+      throw localFailure(e);
+    }
+    changed();
+    return n;
+  }
+
+  /** Sets the local copy's size (zeros when it grows). */
+  synchronized void truncate(long size) {
+    checkOpen();
+    if (size < 0) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative size " + size);
+    }
+    ensureLocal(size > 0);
+    try {
+      long current = local.size();
+      if (size < current) {
+        local.truncate(size);
+      } else if (size > current) {
+        // One byte at the end makes the rest a hole, which reads as zeros.
+        local.write(ByteBuffer.allocate(1), size - 1);
+      }
+    } catch (IOException e) {
+      throw localFailure(e);
+    }
+    changed();
+  }
+
+  /**
+   * Publishes the local copy as the file's next version if it changed; the committed version becomes the base of
+   * later commits of this handle.
+   *
+   * @return the new attributes, or empty if there was nothing to commit
+   * @throws OutpostException CONFLICT if the file changed at the origin since this handle's base version
+   */
+  synchronized Optional<FileAttr> commit() {
+    if (!dirty || closed) {
+      return Optional.empty();
+    }
+    if (VolumePath.name(path).startsWith(HIDDEN_PREFIX)) {
+      // FUSE keeps an unlinked open file under a hidden name and removes it on release: nobody can see it.
+      dirty = false;
+      return Optional.empty();
+    }
+    WriteOptions options = new WriteOptions(mode & 07777, OptionalLong.of(changedMillis), OptionalLong.of(baseVersion));
+    FileWrite w = client.openWrite(path, options);
+    byte[] buf = new byte[COPY_BUFFER_BYTES];
+    try {
+      long size = local.size();
+      ByteBuffer bb = ByteBuffer.wrap(buf);
+      long at = 0;
+      while (at < size) {
+        bb.clear();
+        int n = local.read(bb, at);
+        if (n < 0) {
+          break;
+        }
+        w.write(buf, 0, n);
+        at += n;
+      }
+    } catch (IOException e) {
+      // The write is abandoned without close(): nothing is committed.
+      throw localFailure(e);
+    }
+    w.close();
+    FileAttr attr = w.report().attr();
+    baseVersion = attr.version();
+    mode = attr.mode();
+    dirty = false;
+    snapshot = null;
+    return Optional.of(attr);
+  }
+
+  /**
+   * The file changed through this mount by another operation (chmod, utimens, truncate by path): later commits
+   * build on {@code attr}'s version, and a clean handle reads the new content.
+   */
+  synchronized void changedElsewhere(FileAttr attr) {
+    baseVersion = attr.version();
+    mode = attr.mode();
+    if (!dirty) {
+      snapshot = null;
+      closeSequential();
+      dropLocal();
+    }
+  }
+
+  /** {@code from} (this file or a directory above it) was renamed to {@code to}. */
+  synchronized void moved(String from, String to) {
+    if (VolumePath.isUnder(path, from)) {
+      path = to + path.substring(from.length());
+    }
+  }
+
+  /** Drops the local copy and any stream; does not commit. */
+  synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closeSequential();
+    dropLocal();
+  }
+
+  private OutpostFile snapshot() {
+    if (snapshot == null) {
+      snapshot = client.open(path);
+      baseVersion = snapshot.attr().version();
+    }
+    return snapshot;
+  }
+
+  /** Makes the local copy exist; with {@code keepContent} it starts as the version being read. */
+  private void ensureLocal(boolean keepContent) {
+    if (local != null) {
+      return;
+    }
+    try {
+      localPath = Files.createTempFile(spoolDir, "open-" + handle + "-", ".part");
+      local = FileChannel.open(localPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      if (keepContent) {
+        OutpostFile f = snapshot();
+        if (f.size() > 0) {
+          try (InputStream in = f.inputStream()) {
+            byte[] buf = new byte[COPY_BUFFER_BYTES];
+            long at = 0;
+            int n;
+            while ((n = in.read(buf)) >= 0) {
+              ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+              while (bb.hasRemaining()) {
+                at += local.write(bb, at);
+              }
+            }
+          }
+        }
+      }
+      closeSequential();
+    } catch (IOException e) {
+      dropLocal();
+      throw localFailure(e);
+    } catch (RuntimeException e) {
+      dropLocal();
+      throw e;
+    }
+  }
+
+  private void changed() {
+    dirty = true;
+    changedMillis = System.currentTimeMillis();
+  }
+
+  private void dropLocal() {
+    try {
+      if (local != null) {
+        local.close();
+      }
+      if (localPath != null) {
+        Files.deleteIfExists(localPath);
+      }
+    } catch (IOException e) {
+      // A spool file left behind is removed with the spool directory at unmount.
+    } finally {
+      local = null;
+      localPath = null;
+    }
+  }
+
+  private void closeSequential() {
+    if (sequential != null) {
+      try {
+        sequential.close();
+      } catch (IOException | RuntimeException e) {
+        // Only read-ahead is lost.
+      }
+      sequential = null;
+      sequentialPos = -1;
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "file handle " + handle + " is closed");
+    }
+  }
+
+  private void checkWritable() {
+    if (!writable) {
+      throw new OutpostException(ErrorCode.FORBIDDEN, path + " is not open for writing");
+    }
+  }
+
+  private OutpostException localFailure(IOException e) {
+    return new OutpostException(ErrorCode.NO_SPACE, path + ": local spool file failed: " + e.getMessage(), e);
+  }
+}

@@ -1,0 +1,567 @@
+package dev.outpost.fuse;
+
+import dev.outpost.client.ChangeListener;
+import dev.outpost.client.CommitConflictException;
+import dev.outpost.client.OutpostClient;
+import dev.outpost.client.OutpostFile;
+import dev.outpost.client.WriteOptions;
+import dev.outpost.core.OutpostException;
+import dev.outpost.core.VolumePath;
+import dev.outpost.protocol.ChangeEvent;
+import dev.outpost.protocol.DirEntry;
+import dev.outpost.protocol.FileAttr;
+import dev.outpost.protocol.FileType;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntSupplier;
+import org.cryptomator.jfuse.api.DirFiller;
+import org.cryptomator.jfuse.api.Errno;
+import org.cryptomator.jfuse.api.FileInfo;
+import org.cryptomator.jfuse.api.FuseConfig;
+import org.cryptomator.jfuse.api.FuseConnInfo;
+import org.cryptomator.jfuse.api.FuseOperations;
+import org.cryptomator.jfuse.api.Stat;
+import org.cryptomator.jfuse.api.Statvfs;
+import org.cryptomator.jfuse.api.TimeSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The FUSE operations of a mounted volume, on top of {@link OutpostClient}: paths in, errno out. Every callback
+ * runs inside {@link #guard}, because an exception escaping a native upcall would end the JVM.
+ *
+ * <p>Thread-safe: libfuse calls from several threads at once.
+ */
+final class OutpostFileSystem implements FuseOperations, ChangeListener {
+  private static final Logger log = LoggerFactory.getLogger(OutpostFileSystem.class);
+  private static final int O_ACCMODE = 03;
+  private static final int O_RDONLY = 0;
+  private static final int O_TRUNC = 01000;
+  private static final int RENAME_NOREPLACE = 1;
+  private static final int DIR_SIZE_BYTES = 4096;
+  private static final long STATFS_BLOCK_BYTES = 4096;
+  /** The origin reports no capacity; a large fixed figure keeps tools that check free space going. */
+  private static final long STATFS_BLOCKS = 1L << 32;
+
+  private final OutpostClient client;
+  private final MountOptions options;
+  private final ErrnoMapper errors;
+  private final KernelInvalidator kernel;
+  private final AttrCache attrs;
+  private final Path spoolDir;
+  private final int uid;
+  private final int gid;
+  private final ConcurrentHashMap<Long, OpenFile> handles = new ConcurrentHashMap<>();
+  private final AtomicLong nextHandle = new AtomicLong(1);
+
+  OutpostFileSystem(OutpostClient client, MountOptions options, Errno errno, KernelInvalidator kernel, Path spoolDir,
+      int uid, int gid) {
+    this.client = client;
+    this.options = options;
+    this.errors = new ErrnoMapper(errno);
+    this.kernel = kernel;
+    // While the change stream is live it drops changed entries at once; the lifetime only bounds the damage of
+    // an event that never arrives.
+    this.attrs = new AttrCache(60_000_000_000L);
+    this.spoolDir = spoolDir;
+    this.uid = uid;
+    this.gid = gid;
+  }
+
+  @Override
+  public Errno errno() {
+    return errors.errno();
+  }
+
+  @Override
+  public Set<Operation> supportedOperations() {
+    return EnumSet.of(Operation.INIT, Operation.GET_ATTR, Operation.READLINK, Operation.MKDIR, Operation.UNLINK,
+        Operation.RMDIR, Operation.SYMLINK, Operation.RENAME, Operation.CHMOD, Operation.CHOWN, Operation.TRUNCATE,
+        Operation.OPEN, Operation.READ, Operation.WRITE, Operation.STATFS, Operation.FLUSH, Operation.RELEASE,
+        Operation.FSYNC, Operation.READ_DIR, Operation.CREATE, Operation.UTIMENS);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  @Override
+  public void init(FuseConnInfo conn, FuseConfig config) {
+    guard("init", "/", () -> {
+      kernel.capture();
+      return 0;
+    });
+  }
+
+  /** Commits what open handles still hold (the kernel released them without a flush) and drops them. */
+  void closeAll() {
+    for (OpenFile f : List.copyOf(handles.values())) {
+      try {
+        f.commit();
+      } catch (OutpostException e) {
+        log.warn("{}: changes not committed at unmount: {}", f.path(), e.toString());
+      } finally {
+        f.close();
+        handles.remove(f.handle());
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- change stream
+
+  @Override
+  public void onStart(long currentSeq) {
+    attrs.setEnabled(true);
+  }
+
+  @Override
+  public void onChange(ChangeEvent e) {
+    switch (e.kind()) {
+      case MODIFIED, ATTRS -> {
+        attrs.invalidate(e.path());
+        kernel.invalidate(e.path());
+      }
+      case CREATED -> {
+        attrs.invalidate(e.path());
+        attrs.invalidate(VolumePath.parent(e.path()));
+        kernel.invalidate(VolumePath.parent(e.path()));
+      }
+      case REMOVED -> {
+        attrs.invalidateTree(e.path());
+        attrs.invalidate(VolumePath.parent(e.path()));
+        kernel.invalidate(e.path());
+        kernel.invalidate(VolumePath.parent(e.path()));
+      }
+      case RENAMED -> {
+        attrs.invalidateTree(e.fromPath());
+        attrs.invalidateTree(e.path());
+        attrs.invalidate(VolumePath.parent(e.fromPath()));
+        attrs.invalidate(VolumePath.parent(e.path()));
+        kernel.invalidate(e.fromPath());
+        kernel.invalidate(e.path());
+        kernel.invalidate(VolumePath.parent(e.fromPath()));
+        kernel.invalidate(VolumePath.parent(e.path()));
+      }
+    }
+  }
+
+  @Override
+  public void onResync(long currentSeq) {
+    log.info("change stream resynchronised at {}: dropping every cached attribute", currentSeq);
+    attrs.clear();
+    kernel.invalidate(VolumePath.ROOT);
+  }
+
+  @Override
+  public void onError(OutpostException error) {
+    // Without the stream nothing would drop a stale entry: ask the origin every time from now on (the kernel
+    // still caches for the mount's kernel cache timeout).
+    log.warn("change stream ended ({}); attributes are no longer cached by the mount", error.toString());
+    attrs.setEnabled(false);
+  }
+
+  // ---------------------------------------------------------------- metadata
+
+  @Override
+  public int getattr(String path, Stat stat, FileInfo fi) {
+    return guard("getattr", path, () -> {
+      FileAttr a = attr(path);
+      fill(stat, path, a);
+      return 0;
+    });
+  }
+
+  @Override
+  public int readdir(String path, DirFiller filler, long offset, FileInfo fi, int flags) {
+    return guard("readdir", path, () -> {
+      long generation = attrs.generation();
+      List<DirEntry> entries = client.list(path);
+      boolean plus = (flags & FuseOperations.FUSE_READDIR_PLUS) != 0;
+      filler.fill(".", st -> {}, 0, 0);
+      filler.fill("..", st -> {}, 0, 0);
+      for (DirEntry e : entries) {
+        String child = VolumePath.join(path, e.name());
+        attrs.put(child, e.attr(), generation);
+        if (filler.fill(e.name(), st -> fill(st, child, e.attr()), 0, plus ? DirFiller.FUSE_FILL_DIR_PLUS : 0) != 0) {
+          break;
+        }
+      }
+      return 0;
+    });
+  }
+
+  @Override
+  public int readlink(String path, ByteBuffer buf, long len) {
+    return guard("readlink", path, () -> {
+      FileAttr a = attr(path);
+      if (a.type() != FileType.SYMLINK) {
+        return errors.einval();
+      }
+      byte[] target = a.linkTarget().getBytes(StandardCharsets.UTF_8);
+      // readlink(2) wants the target NUL-terminated, truncated to the buffer.
+      int n = (int) Math.min(target.length, Math.max(0, Math.min(len, buf.remaining()) - 1));
+      buf.put(target, 0, n);
+      buf.put((byte) 0);
+      return 0;
+    });
+  }
+
+  @Override
+  public int statfs(String path, Statvfs stat) {
+    return guard("statfs", path, () -> {
+      stat.setBsize(STATFS_BLOCK_BYTES);
+      stat.setFrsize(STATFS_BLOCK_BYTES);
+      stat.setBlocks(STATFS_BLOCKS);
+      stat.setBfree(STATFS_BLOCKS);
+      stat.setBavail(STATFS_BLOCKS);
+      stat.setNameMax(VolumePath.MAX_NAME_BYTES);
+      return 0;
+    });
+  }
+
+  @Override
+  public int mkdir(String path, int mode) {
+    return guardWrite("mkdir", path, () -> {
+      FileAttr a = client.mkdir(path, false);
+      int perm = mode & 07777;
+      if (a.mode() != perm) {
+        a = client.chmod(path, perm);
+      }
+      attrs.invalidate(VolumePath.parent(path));
+      attrs.put(path, a, attrs.generation());
+      return 0;
+    });
+  }
+
+  @Override
+  public int unlink(String path) {
+    return guardWrite("unlink", path, () -> {
+      FileAttr a = attr(path);
+      if (a.type() == FileType.DIRECTORY) {
+        return errors.eisdir();
+      }
+      try {
+        client.rm(path, false);
+      } finally {
+        attrs.invalidate(path);
+        attrs.invalidate(VolumePath.parent(path));
+      }
+      return 0;
+    });
+  }
+
+  @Override
+  public int rmdir(String path) {
+    return guardWrite("rmdir", path, () -> {
+      FileAttr a = attr(path);
+      if (a.type() != FileType.DIRECTORY) {
+        return errors.enotdir();
+      }
+      try {
+        client.rm(path, false);
+      } finally {
+        attrs.invalidateTree(path);
+        attrs.invalidate(VolumePath.parent(path));
+      }
+      return 0;
+    });
+  }
+
+  /** FUSE passes the link's content first and the new link's path second, as symlink(2) does. */
+  @Override
+  public int symlink(String target, String linkPath) {
+    return guardWrite("symlink", linkPath, () -> {
+      FileAttr a = client.symlink(linkPath, target);
+      attrs.invalidate(VolumePath.parent(linkPath));
+      attrs.put(linkPath, a, attrs.generation());
+      return 0;
+    });
+  }
+
+  @Override
+  public int rename(String from, String to, int flags) {
+    return guardWrite("rename", from, () -> {
+      if ((flags & ~RENAME_NOREPLACE) != 0) {
+        // RENAME_EXCHANGE and RENAME_WHITEOUT have no counterpart at the origin.
+        return errors.einval();
+      }
+      if ((flags & RENAME_NOREPLACE) != 0 && client.statIfExists(to).isPresent()) {
+        return errors.eexist();
+      }
+      // What is written under the old name must reach the origin before the name moves.
+      commitOpen(from, true);
+      try {
+        client.mv(from, to);
+      } finally {
+        attrs.invalidateTree(from);
+        attrs.invalidateTree(to);
+        attrs.invalidate(VolumePath.parent(from));
+        attrs.invalidate(VolumePath.parent(to));
+      }
+      for (OpenFile f : handles.values()) {
+        f.moved(from, to);
+      }
+      return 0;
+    });
+  }
+
+  @Override
+  public int chmod(String path, int mode, FileInfo fi) {
+    return guardWrite("chmod", path, () -> {
+      commitOpen(path, false);
+      FileAttr a = client.chmod(path, mode & 07777);
+      changedHere(path, a);
+      return 0;
+    });
+  }
+
+  /** Ownership is the mounting user's; changing it to anyone else is refused as chown(2) refuses it. */
+  @Override
+  public int chown(String path, int newUid, int newGid, FileInfo fi) {
+    return guardWrite("chown", path, () -> {
+      attr(path);
+      boolean uidOk = newUid == -1 || newUid == uid;
+      boolean gidOk = newGid == -1 || newGid == gid;
+      return uidOk && gidOk ? 0 : errors.eperm();
+    });
+  }
+
+  @Override
+  public int utimens(String path, TimeSpec atime, TimeSpec mtime, FileInfo fi) {
+    return guardWrite("utimens", path, () -> {
+      if (mtime.isUtimeOmit()) {
+        // Access times are not kept.
+        attr(path);
+        return 0;
+      }
+      long millis = mtime.isUtimeNow() ? System.currentTimeMillis() : mtime.get().toEpochMilli();
+      commitOpen(path, false);
+      FileAttr a = client.utimes(path, millis);
+      changedHere(path, a);
+      return 0;
+    });
+  }
+
+  @Override
+  public int truncate(String path, long size, FileInfo fi) {
+    return guardWrite("truncate", path, () -> {
+      OpenFile target = fi == null ? null : handles.get(fi.getFh());
+      if (target == null) {
+        target = handles.values().stream().filter(f -> f.isWritable() && f.isDirty() && f.path().equals(path))
+            .findFirst().orElse(null);
+      }
+      if (target != null) {
+        target.truncate(size);
+        return 0;
+      }
+      commitOpen(path, false);
+      client.truncate(path, size);
+      changedHere(path, client.stat(path));
+      return 0;
+    });
+  }
+
+  // ---------------------------------------------------------------- files
+
+  @Override
+  public int create(String path, int mode, FileInfo fi) {
+    return guardWrite("create", path, () -> {
+      FileAttr a;
+      try {
+        a = client.write(path, new byte[0], new WriteOptions(mode & 07777, OptionalLong.empty(), OptionalLong.of(0)))
+            .attr();
+      } catch (CommitConflictException e) {
+        return errors.eexist();
+      }
+      attrs.invalidate(VolumePath.parent(path));
+      attrs.put(path, a, attrs.generation());
+      long h = nextHandle.getAndIncrement();
+      handles.put(h, OpenFile.created(h, client, spoolDir, path, a));
+      fi.setFh(h);
+      return 0;
+    });
+  }
+
+  @Override
+  public int open(String path, FileInfo fi) {
+    return guard("open", path, () -> {
+      int flags = fi.getFlags();
+      boolean writable = (flags & O_ACCMODE) != O_RDONLY;
+      if (writable && options.readOnly()) {
+        return errors.erofs();
+      }
+      // Close-to-open: what this mount wrote under the name is committed, then the current version is read.
+      commitOpen(path, false);
+      long generation = attrs.generation();
+      OutpostFile file = client.open(path);
+      attrs.put(path, file.attr(), generation);
+      long h = nextHandle.getAndIncrement();
+      handles.put(h, OpenFile.open(h, client, spoolDir, file, writable, writable && (flags & O_TRUNC) != 0));
+      fi.setFh(h);
+      return 0;
+    });
+  }
+
+  @Override
+  public int read(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
+    return guard("read", path, () -> {
+      OpenFile f = handles.get(fi.getFh());
+      if (f == null) {
+        return errors.ebadf();
+      }
+      if (size < buf.remaining()) {
+        buf.limit(buf.position() + (int) size);
+      }
+      return f.read(buf, offset);
+    });
+  }
+
+  @Override
+  public int write(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
+    return guardWrite("write", path, () -> {
+      OpenFile f = handles.get(fi.getFh());
+      if (f == null) {
+        return errors.ebadf();
+      }
+      if (size < buf.remaining()) {
+        buf.limit(buf.position() + (int) size);
+      }
+      return f.write(buf, offset);
+    });
+  }
+
+  @Override
+  public int flush(String path, FileInfo fi) {
+    return guard("flush", path, () -> commit(fi));
+  }
+
+  @Override
+  public int fsync(String path, int datasync, FileInfo fi) {
+    return guard("fsync", path, () -> commit(fi));
+  }
+
+  @Override
+  public int release(String path, FileInfo fi) {
+    return guard("release", path, () -> {
+      OpenFile f = handles.get(fi.getFh());
+      if (f == null) {
+        return 0;
+      }
+      try {
+        return commit(fi);
+      } finally {
+        f.close();
+        handles.remove(f.handle());
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private int commit(FileInfo fi) {
+    OpenFile f = handles.get(fi.getFh());
+    if (f == null) {
+      return errors.ebadf();
+    }
+    Optional<FileAttr> a = f.commit();
+    a.ifPresent(attr -> attrs.put(f.path(), attr, attrs.generation()));
+    return 0;
+  }
+
+  /** Commits this mount's uncommitted changes at {@code path} (and below it with {@code tree}). */
+  private void commitOpen(String path, boolean tree) {
+    for (OpenFile f : handles.values()) {
+      String p = f.path();
+      if ((tree ? VolumePath.isUnder(p, path) : p.equals(path)) && f.isDirty()) {
+        f.commit().ifPresent(a -> attrs.put(p, a, attrs.generation()));
+      }
+    }
+  }
+
+  /** {@code path} was changed by a metadata operation of this mount: caches and open handles follow. */
+  private void changedHere(String path, FileAttr a) {
+    attrs.put(path, a, attrs.generation());
+    for (OpenFile f : handles.values()) {
+      if (f.path().equals(path)) {
+        f.changedElsewhere(a);
+      }
+    }
+  }
+
+  private FileAttr attr(String path) {
+    Optional<FileAttr> cached = attrs.get(path);
+    if (cached.isPresent()) {
+      return cached.get();
+    }
+    long generation = attrs.generation();
+    FileAttr a = client.stat(path);
+    attrs.put(path, a, generation);
+    return a;
+  }
+
+  private void fill(Stat st, String path, FileAttr a) {
+    int perm = a.mode() & 07777;
+    long size = a.size();
+    long mtimeMillis = a.mtimeMillis();
+    switch (a.type()) {
+      case FILE -> {
+        st.setMode(Stat.S_IFREG | perm);
+        // An open file's uncommitted writes are part of what this mount shows.
+        for (OpenFile f : handles.values()) {
+          if (f.path().equals(path)) {
+            Optional<long[]> pending = f.pendingSizeAndMtime();
+            if (pending.isPresent()) {
+              size = pending.get()[0];
+              mtimeMillis = pending.get()[1];
+            }
+          }
+        }
+      }
+      case DIRECTORY -> {
+        st.setMode(Stat.S_IFDIR | perm);
+        size = DIR_SIZE_BYTES;
+      }
+      case SYMLINK -> {
+        st.setMode(Stat.S_IFLNK | 0777);
+        size = a.linkTarget().getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
+    st.setNLink((short) (a.type() == FileType.DIRECTORY ? 2 : 1));
+    st.setSize(size);
+    st.setUid(uid);
+    st.setGid(gid);
+    Instant mtime = Instant.ofEpochMilli(mtimeMillis);
+    st.mTime().set(mtime);
+    st.cTime().set(mtime);
+    st.aTime().set(mtime);
+  }
+
+  private int guardWrite(String op, String path, IntSupplier body) {
+    if (options.readOnly()) {
+      return errors.erofs();
+    }
+    return guard(op, path, body);
+  }
+
+  /** Runs a callback: Outpost errors become their errno, anything else EIO and a log line, never an exception. */
+  private int guard(String op, String path, IntSupplier body) {
+    try {
+      return body.getAsInt();
+    } catch (OutpostException e) {
+      if (log.isDebugEnabled()) {
+        log.debug("{} {}: {}", op, path, e.toString());
+      }
+      return errors.toErrno(op, path, e);
+    } catch (Throwable t) {
+      log.error("{} {} failed unexpectedly", op, path, t);
+      return errors.eio();
+    }
+  }
+}

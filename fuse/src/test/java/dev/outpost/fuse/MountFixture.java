@@ -1,0 +1,96 @@
+package dev.outpost.fuse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.outpost.client.OutpostClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real origin on 127.0.0.1, a client and the volume mounted at {@link #mnt}; tests run ordinary programs inside
+ * the mount. Skipped (with the reason) where the machine has no /dev/fuse or no libfuse3. Always unmounts.
+ */
+abstract class MountFixture {
+  @TempDir
+  Path tmp;
+  TestOrigin origin;
+  OutpostClient client;
+  OutpostMount mount;
+  Path mnt;
+
+  /** The options this test mounts with. */
+  MountOptions mountOptions() {
+    return MountOptions.DEFAULTS;
+  }
+
+  @BeforeEach
+  void mountVolume() throws IOException {
+    assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine: FUSE tests skipped");
+    assumeTrue(Files.isReadable(MountOptions.DEFAULT_LIBFUSE),
+        "libfuse3 not installed at " + MountOptions.DEFAULT_LIBFUSE + ": FUSE tests skipped (apt-get install fuse3)");
+    origin = TestOrigin.start(Files.createDirectories(tmp.resolve("origin")));
+    client = origin.client();
+    mnt = Files.createDirectories(tmp.resolve("mnt"));
+    mount = OutpostMount.mount(client, mnt, mountOptions().withSpoolDir(tmp.resolve("spool")));
+    mnt = mount.mountPoint();
+  }
+
+  @AfterEach
+  void unmount() throws Exception {
+    try {
+      if (mount != null) {
+        mount.close();
+      }
+    } finally {
+      if (mnt != null && OutpostMount.isMounted(mnt)) {
+        new ProcessBuilder("fusermount3", "-u", "-z", mnt.toString()).inheritIO().start().waitFor(10, TimeUnit.SECONDS);
+      }
+      if (client != null) {
+        client.close();
+      }
+      if (origin != null) {
+        origin.close();
+      }
+    }
+    assertThat(mnt == null || !OutpostMount.isMounted(mnt)).as("no mount left behind").isTrue();
+  }
+
+  /** What a program printed and how it ended. */
+  record Result(int exitCode, String output) {}
+
+  /** Runs {@code sh -c script} inside the mount; fails the test if it does not exit 0. */
+  String sh(String script) throws Exception {
+    Result r = shResult(script);
+    assertThat(r.exitCode()).as("exit code of `%s`, output:%n%s", script, r.output()).isZero();
+    return r.output();
+  }
+
+  Result shResult(String script) throws Exception {
+    Process p = new ProcessBuilder(List.of("sh", "-c", script)).directory(mnt.toFile()).redirectErrorStream(true)
+        .start();
+    p.getOutputStream().close();
+    byte[] out = p.getInputStream().readAllBytes();
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("`" + script + "` did not finish within 60 s");
+    }
+    return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+  }
+
+  static boolean installed(String program) {
+    for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+      if (Files.isExecutable(Path.of(dir, program))) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
