@@ -1,0 +1,59 @@
+package dev.outpost.proxy.config;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The proxy's configuration: one immutable tree, read and validated by {@link ProxyConfigLoader}, which also
+ * holds every default and range. Relative paths are resolved against the config file's directory.
+ *
+ * @param volume the volume served (tokens are checked against it before any WAN trip)
+ * @param listen where clients connect
+ * @param origin the origin's address
+ * @param tokenFile the proxy's own access token (read access suffices), used in HELLO to the origin
+ * @param originPublicKeyFile the origin's Ed25519 token-signing public key (PEM), to check client tokens
+ * @param tls client-facing TLS
+ * @param upstreamTls TLS to the origin; with a certificate and key it is mutual
+ * @param cache the LMDB block cache
+ * @param attrs the attribute cache
+ * @param reconnect backoff of the upstream link
+ * @param maxFrameBytes largest frame accepted from clients and the origin
+ * @param requestTimeoutMillis how long a client request may wait for the origin link to come up
+ */
+public record ProxyConfig(String volume, Listen listen, Listen origin, Path tokenFile, Path originPublicKeyFile,
+    Tls tls, Tls upstreamTls, Cache cache, Attrs attrs, Reconnect reconnect, int maxFrameBytes,
+    long requestTimeoutMillis) {
+
+  /** A host and port; port 0 picks a free port (tests). */
+  public record Listen(String host, int port) {
+    @Override
+    public String toString() {
+      return host + ":" + port;
+    }
+  }
+
+  /**
+   * @param enabled use TLS on this side
+   * @param ca the CA to trust (peer certificates)
+   * @param cert this end's certificate chain; for upstream optional (mutual TLS when present)
+   * @param key this end's PKCS#8 key
+   */
+  public record Tls(boolean enabled, Optional<Path> ca, Optional<Path> cert, Optional<Path> key) {
+    public static final Tls OFF = new Tls(false, Optional.empty(), Optional.empty(), Optional.empty());
+  }
+
+  /**
+   * @param dir the LMDB environment directory (disposable: a cache)
+   * @param maxBytes ciphertext bytes kept before the least valuable blocks are evicted (W-TinyLFU)
+   * @param maxMapBytes LMDB map limit; must exceed maxBytes to leave room for page overhead
+   * @param syncIntervalMillis how often the non-durable LMDB environment is flushed to disk
+   * @param readerThreads threads reading, verifying and sending cached blocks
+   */
+  public record Cache(Path dir, long maxBytes, long maxMapBytes, long syncIntervalMillis, int readerThreads) {}
+
+  /** @param maxEntries paths whose attributes and listings are kept */
+  public record Attrs(long maxEntries) {}
+
+  /** @param initialMillis first retry delay; @param maxMillis the delay doubles up to this (with jitter) */
+  public record Reconnect(long initialMillis, long maxMillis) {}
+}

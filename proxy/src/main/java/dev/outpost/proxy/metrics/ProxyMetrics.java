@@ -1,0 +1,159 @@
+package dev.outpost.proxy.metrics;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
+
+/**
+ * Every metric the proxy reports, named in this one place ({@code outpost.proxy.*}). Dropwizard stays behind
+ * this class: the rest of the proxy calls the methods below. Thread-safe.
+ */
+public final class ProxyMetrics {
+  public static final String PREFIX = "outpost.proxy.";
+  /** Meter per client request type: {@code outpost.proxy.requests.<op>}. */
+  public static final String REQUESTS = PREFIX + "requests.";
+  public static final String CACHE_HITS = PREFIX + "cache.hits";
+  public static final String CACHE_MISSES = PREFIX + "cache.misses";
+  public static final String CACHE_HIT_BYTES = PREFIX + "cache.hitBytes";
+  public static final String CACHE_MISS_BYTES = PREFIX + "cache.missBytes";
+  public static final String BYTES_FROM_CACHE = PREFIX + "bytes.fromCache";
+  public static final String BYTES_FROM_ORIGIN = PREFIX + "bytes.fromOrigin";
+  public static final String ORIGIN_BLOCK_FETCHES = PREFIX + "origin.blockFetches";
+  public static final String ORIGIN_RTT = PREFIX + "origin.roundTrip";
+  public static final String SINGLE_FLIGHT_COALESCED = PREFIX + "cache.coalesced";
+  public static final String EVICTIONS = PREFIX + "cache.evictions";
+  public static final String CORRUPT_DROPPED = PREFIX + "cache.corruptDropped";
+  public static final String ORIGIN_CORRUPT = PREFIX + "origin.corruptBlocks";
+  public static final String CACHE_BYTES = PREFIX + "cache.bytes";
+  public static final String CACHE_ENTRIES = PREFIX + "cache.entries";
+  public static final String ATTR_HITS = PREFIX + "attrs.hits";
+  public static final String ATTR_MISSES = PREFIX + "attrs.misses";
+  public static final String INVALIDATIONS = PREFIX + "attrs.invalidations";
+  public static final String RESYNCS = PREFIX + "attrs.resyncs";
+  public static final String SUBSCRIPTION_LAG = PREFIX + "subscription.lag";
+  public static final String SUBSCRIPTION_SEQ = PREFIX + "subscription.seq";
+  /** 0 DOWN, 1 CONNECTING, 2 UP. */
+  public static final String LINK_STATE = PREFIX + "link.state";
+  public static final String LINK_RECONNECTS = PREFIX + "link.reconnects";
+
+  private final MetricRegistry registry = new MetricRegistry();
+  private final Map<String, Meter> requests = new ConcurrentHashMap<>();
+  private final Counter cacheHits = registry.counter(CACHE_HITS);
+  private final Counter cacheMisses = registry.counter(CACHE_MISSES);
+  private final Counter cacheHitBytes = registry.counter(CACHE_HIT_BYTES);
+  private final Counter cacheMissBytes = registry.counter(CACHE_MISS_BYTES);
+  private final Meter bytesFromCache = registry.meter(BYTES_FROM_CACHE);
+  private final Meter bytesFromOrigin = registry.meter(BYTES_FROM_ORIGIN);
+  private final Counter originBlockFetches = registry.counter(ORIGIN_BLOCK_FETCHES);
+  private final Timer originRtt = registry.timer(ORIGIN_RTT);
+  private final Counter coalesced = registry.counter(SINGLE_FLIGHT_COALESCED);
+  private final Counter evictions = registry.counter(EVICTIONS);
+  private final Counter corruptDropped = registry.counter(CORRUPT_DROPPED);
+  private final Counter originCorrupt = registry.counter(ORIGIN_CORRUPT);
+  private final Counter attrHits = registry.counter(ATTR_HITS);
+  private final Counter attrMisses = registry.counter(ATTR_MISSES);
+  private final Counter invalidations = registry.counter(INVALIDATIONS);
+  private final Counter resyncs = registry.counter(RESYNCS);
+  private final Counter reconnects = registry.counter(LINK_RECONNECTS);
+
+  /** The registry, for exporters only. */
+  public MetricRegistry registry() {
+    return registry;
+  }
+
+  /** One client request of type {@code op} (e.g. "GetAttr"). */
+  public void request(String op) {
+    requests.computeIfAbsent(op, o -> registry.meter(REQUESTS + o.toLowerCase(Locale.ROOT))).mark();
+  }
+
+  public void cacheHit(long bytes) {
+    cacheHits.inc();
+    cacheHitBytes.inc(bytes);
+    bytesFromCache.mark(bytes);
+  }
+
+  /** A block not in the cache (counted once per request that missed it, coalesced or not). */
+  public void cacheMiss() {
+    cacheMisses.inc();
+  }
+
+  /** A block fetched from the origin and verified. */
+  public void fetchedFromOrigin(long bytes) {
+    cacheMissBytes.inc(bytes);
+    bytesFromOrigin.mark(bytes);
+  }
+
+  /** Blocks asked of the origin (after single-flight coalescing). */
+  public void originBlockFetches(int n) {
+    originBlockFetches.inc(n);
+  }
+
+  public void originRoundTrip(long nanos) {
+    originRtt.update(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  /** A miss that joined a fetch already in flight instead of asking the origin again. */
+  public void coalesced() {
+    coalesced.inc();
+  }
+
+  public void evicted() {
+    evictions.inc();
+  }
+
+  /** A cached block whose bytes no longer hash to its id (bit rot): dropped, refetched. */
+  public void corruptDropped() {
+    corruptDropped.inc();
+  }
+
+  /** A block from the origin that did not hash to its id: refused. */
+  public void originCorrupt() {
+    originCorrupt.inc();
+  }
+
+  public void attrHit() {
+    attrHits.inc();
+  }
+
+  public void attrMiss() {
+    attrMisses.inc();
+  }
+
+  public void invalidation() {
+    invalidations.inc();
+  }
+
+  public void resync() {
+    resyncs.inc();
+  }
+
+  public void reconnect() {
+    reconnects.inc();
+  }
+
+  /** Registers a gauge read on demand; {@code name} should be one of this class's constants. */
+  public void gauge(String name, LongSupplier value) {
+    registry.remove(name);
+    registry.register(name, (Gauge<Long>) value::getAsLong);
+  }
+
+  /** The count of a counter, meter or timer by name, or a gauge's value; 0 if absent (tests, CLI). */
+  public long count(String name) {
+    var m = registry.getMetrics().get(name);
+    return switch (m) {
+      case null -> 0;
+      case Counter c -> c.getCount();
+      case Meter mt -> mt.getCount();
+      case Timer t -> t.getCount();
+      case Gauge<?> g -> g.getValue() instanceof Number n ? n.longValue() : 0;
+      default -> 0;
+    };
+  }
+}

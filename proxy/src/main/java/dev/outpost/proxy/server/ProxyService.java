@@ -1,0 +1,396 @@
+package dev.outpost.proxy.server;
+
+import dev.outpost.core.BlockId;
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import dev.outpost.crypto.BlockIds;
+import dev.outpost.protocol.AttrReply;
+import dev.outpost.protocol.Attach;
+import dev.outpost.protocol.Commit;
+import dev.outpost.protocol.Create;
+import dev.outpost.protocol.Detach;
+import dev.outpost.protocol.DirPage;
+import dev.outpost.protocol.GetAttr;
+import dev.outpost.protocol.GetBlocks;
+import dev.outpost.protocol.HasBlocks;
+import dev.outpost.protocol.Hello;
+import dev.outpost.protocol.LeaseAcquire;
+import dev.outpost.protocol.LeaseRelease;
+import dev.outpost.protocol.LeaseRenew;
+import dev.outpost.protocol.ListBlocks;
+import dev.outpost.protocol.Lookup;
+import dev.outpost.protocol.Mkdir;
+import dev.outpost.protocol.Ok;
+import dev.outpost.protocol.Ping;
+import dev.outpost.protocol.PutBlock;
+import dev.outpost.protocol.ReadDir;
+import dev.outpost.protocol.ReadLink;
+import dev.outpost.protocol.Rename;
+import dev.outpost.protocol.Reply;
+import dev.outpost.protocol.Request;
+import dev.outpost.protocol.Rmdir;
+import dev.outpost.protocol.SetAttr;
+import dev.outpost.protocol.SnapshotCreate;
+import dev.outpost.protocol.SnapshotDelete;
+import dev.outpost.protocol.SnapshotList;
+import dev.outpost.protocol.Subscribe;
+import dev.outpost.protocol.Symlink;
+import dev.outpost.protocol.Unlink;
+import dev.outpost.protocol.Unsubscribe;
+import dev.outpost.protocol.Welcome;
+import dev.outpost.proxy.attrs.AttrCache;
+import dev.outpost.proxy.attrs.ChangeSubscription;
+import dev.outpost.proxy.cache.BlockCache;
+import dev.outpost.proxy.cache.BlockFlights;
+import dev.outpost.proxy.metrics.ProxyMetrics;
+import dev.outpost.proxy.upstream.ClientKey;
+import dev.outpost.proxy.upstream.OriginLink;
+import dev.outpost.transport.Errors;
+import dev.outpost.transport.Principal;
+import dev.outpost.transport.ReplyStream;
+import dev.outpost.transport.RequestService;
+import dev.outpost.transport.ServerCall;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The proxy's answer to every request, speaking to clients exactly as the origin does. Blocks come from the
+ * LMDB cache (misses fetched once, verified, cached); GETATTR and READDIR of the live volume come from the
+ * attribute cache while the change subscription is live; everything else is relayed to the origin on the
+ * client's own upstream session, replies and error codes unchanged. A write relayed through here drops the
+ * cached attributes it touches before its reply reaches the client (read-your-writes).
+ *
+ * <p>Threads: {@link #handle} runs on the client connection's event loop and only dispatches; LMDB reads and
+ * hashing run on the reader pool, LMDB writes on the cache's writer thread.
+ */
+public final class ProxyService implements RequestService {
+  private static final Logger log = LoggerFactory.getLogger(ProxyService.class);
+  public static final String AGENT = "outpost-proxy/0.1";
+
+  private record StreamKey(long connectionId, int requestId) {}
+
+  private final String volume;
+  private final OriginLink link;
+  private final BlockCache cache;
+  private final BlockFlights flights;
+  private final AttrCache attrs;
+  private final ChangeSubscription subscription;
+  private final TokenBook tokens;
+  private final ProxyMetrics metrics;
+  private final ExecutorService readers;
+  private final Clock clock;
+  private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+  private final Map<StreamKey, OriginLink.StreamHandle> forwardedStreams = new ConcurrentHashMap<>();
+
+  ProxyService(String volume, OriginLink link, BlockCache cache, BlockFlights flights, AttrCache attrs,
+      ChangeSubscription subscription, TokenBook tokens, ProxyMetrics metrics, ExecutorService readers, Clock clock) {
+    this.volume = volume;
+    this.link = link;
+    this.cache = cache;
+    this.flights = flights;
+    this.attrs = attrs;
+    this.subscription = subscription;
+    this.tokens = tokens;
+    this.metrics = metrics;
+    this.readers = readers;
+    this.clock = clock;
+  }
+
+  @Override
+  public Welcome welcome(int version) {
+    return new Welcome(version, AGENT, volume, subscription.appliedSeq(), clock.millis());
+  }
+
+  @Override
+  public void handle(ServerCall call, Request request) {
+    metrics.request(request.getClass().getSimpleName());
+    try {
+      switch (request) {
+        case Hello r -> throw misrouted(r);
+        case Attach r -> throw misrouted(r);
+        case Detach r -> throw misrouted(r);
+        case Ping r -> throw misrouted(r);
+
+        case GetAttr r -> getAttr(call, r);
+        case ReadDir r -> readDir(call, r);
+        case Lookup r -> forward(call, r, List.of(), false);
+        case ReadLink r -> forward(call, r, List.of(), false);
+        case HasBlocks r -> forward(call, r, List.of(), false);
+        case SnapshotList r -> forward(call, r, List.of(), false);
+        case SnapshotCreate r -> forward(call, r, List.of(), false);
+        case SnapshotDelete r -> forward(call, r, List.of(), false);
+        case LeaseAcquire r -> forward(call, r, List.of(), false);
+        case LeaseRenew r -> forward(call, r, List.of(), false);
+        case LeaseRelease r -> forward(call, r, List.of(), false);
+
+        case Create r -> forward(call, r, List.of(r.path()), false);
+        case Mkdir r -> forward(call, r, List.of(r.path()), false);
+        case Symlink r -> forward(call, r, List.of(r.path()), false);
+        case SetAttr r -> forward(call, r, List.of(r.path()), false);
+        case Commit r -> forward(call, r, List.of(r.path()), false);
+        case Unlink r -> forward(call, r, List.of(r.path()), false);
+        case Rmdir r -> forward(call, r, List.of(r.path()), true);
+        case Rename r -> forward(call, r, List.of(r.from(), r.to()), true);
+
+        case GetBlocks r -> onReaders(call, () -> new BlockStreamer(adapt(call), r.ids(), cache, flights, readers,
+            metrics, alloc).start());
+        case PutBlock r -> putBlock(call, r);
+        case ListBlocks r -> forwardStream(call, r, false);
+        case Subscribe r -> {
+          if (!subscription.subscribeLocally(call, r)) {
+            forwardStream(call, r, true);
+          }
+        }
+        case Unsubscribe r -> unsubscribe(call, r);
+      }
+    } catch (RuntimeException e) {
+      fail(call, e);
+    }
+  }
+
+  @Override
+  public void connectionClosed(long connectionId) {
+    subscription.connectionClosed(connectionId);
+    forwardedStreams.entrySet().removeIf(e -> {
+      if (e.getKey().connectionId() != connectionId) {
+        return false;
+      }
+      OriginLink.StreamHandle h = e.getValue();
+      h.generation().rpc().call(h.session(), new Unsubscribe(h.requestId()))
+          .whenComplete((r, err) -> ReferenceCountUtil.release(r));
+      return true;
+    });
+    link.clientClosed(connectionId);
+  }
+
+  // ---- attributes ----
+
+  private void getAttr(ServerCall call, GetAttr r) {
+    boolean cacheable = r.snapshot().isEmpty();
+    if (cacheable && subscription.live()) {
+      var hit = attrs.attr(r.path());
+      if (hit.isPresent()) {
+        metrics.attrHit();
+        call.reply(hit.get());
+        return;
+      }
+    }
+    metrics.attrMiss();
+    long epoch = attrs.epoch();
+    upstream(call, r).whenComplete((reply, err) -> {
+      if (err == null && cacheable && reply instanceof AttrReply a) {
+        attrs.putAttr(r.path(), a, epoch);
+      }
+      relay(call, reply, err);
+    });
+  }
+
+  private void readDir(ServerCall call, ReadDir r) {
+    boolean cacheable = r.snapshot().isEmpty();
+    AttrCache.PageKey key = new AttrCache.PageKey(r.startAfter(), r.maxEntries());
+    if (cacheable && subscription.live()) {
+      var hit = attrs.page(r.path(), key);
+      if (hit.isPresent()) {
+        metrics.attrHit();
+        call.reply(hit.get());
+        return;
+      }
+    }
+    metrics.attrMiss();
+    long epoch = attrs.epoch();
+    upstream(call, r).whenComplete((reply, err) -> {
+      if (err == null && cacheable && reply instanceof DirPage p) {
+        attrs.putPage(r.path(), key, p, epoch);
+      }
+      relay(call, reply, err);
+    });
+  }
+
+  // ---- relaying ----
+
+  /**
+   * Relays a request; for a write, drops the cached attributes of {@code touched} (and with {@code subtree}
+   * everything below them) before the client hears the answer, whatever it is: even a failed write may have
+   * been applied (a lost reply), and dropping is always safe.
+   */
+  private void forward(ServerCall call, Request r, List<String> touched, boolean subtree) {
+    upstream(call, r).whenComplete((reply, err) -> {
+      if (!touched.isEmpty()) {
+        attrs.invalidatePaths(touched, subtree);
+      }
+      relay(call, reply, err);
+    });
+  }
+
+  private CompletableFuture<Reply> upstream(ServerCall call, Request r) {
+    return link.call(key(call), token(call), r);
+  }
+
+  private static void relay(ServerCall call, Reply reply, Throwable err) {
+    if (err != null) {
+      call.fail(err);
+    } else {
+      call.reply(reply);
+    }
+  }
+
+  private void forwardStream(ServerCall call, Request r, boolean trackForUnsubscribe) {
+    StreamKey sk = new StreamKey(call.session().connectionId(), call.requestId());
+    link.stream(key(call), token(call), r, new ReplyStream() {
+      @Override
+      public void onReply(Reply reply, boolean last) {
+        if (last) {
+          forwardedStreams.remove(sk);
+          call.reply(reply);
+        } else {
+          call.more(reply);
+        }
+      }
+
+      @Override
+      public void onError(OutpostException error) {
+        forwardedStreams.remove(sk);
+        call.fail(error);
+      }
+    }).whenComplete((handle, err) -> {
+      if (err != null) {
+        call.fail(err);
+      } else if (trackForUnsubscribe && !call.ended()) {
+        forwardedStreams.put(sk, handle);
+      }
+    });
+  }
+
+  private void unsubscribe(ServerCall call, Unsubscribe r) {
+    long conn = call.session().connectionId();
+    if (subscription.unsubscribeLocally(conn, r.subscribeRequestId())) {
+      call.reply(new Ok());
+      return;
+    }
+    OriginLink.StreamHandle h = forwardedStreams.get(new StreamKey(conn, r.subscribeRequestId()));
+    if (h == null) {
+      call.reply(new Ok()); // as the origin does: it may have ended already
+      return;
+    }
+    h.generation().rpc().call(h.session(), new Unsubscribe(h.requestId()))
+        .whenComplete((reply, err) -> relay(call, reply, err));
+  }
+
+  // ---- blocks ----
+
+  private void putBlock(ServerCall call, PutBlock r) {
+    byte[] bytes;
+    BlockId id = r.id();
+    try {
+      requireWrite(call);
+      bytes = new byte[r.cipher().readableBytes()];
+      r.cipher().getBytes(r.cipher().readerIndex(), bytes);
+    } finally {
+      r.release();
+    }
+    onReaders(call, () -> {
+      BlockIds.verify(id, bytes);
+      // Unpooled heap wrapper: no pooled memory to leak whatever happens to the upstream write.
+      upstream(call, new PutBlock(id, Unpooled.wrappedBuffer(bytes))).whenComplete((reply, err) -> {
+        if (err == null && reply instanceof Ok && !cache.contains(id)) {
+          cache.store(id, bytes);
+        }
+        relay(call, reply, err);
+      });
+    });
+  }
+
+  private void onReaders(ServerCall call, Runnable task) {
+    try {
+      readers.execute(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          fail(call, e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      call.fail(new OutpostException(ErrorCode.BUSY, "proxy is busy; retry later"));
+    }
+  }
+
+  // ---- plumbing ----
+
+  private static ClientKey key(ServerCall call) {
+    return new ClientKey(call.session().connectionId(), call.session().id());
+  }
+
+  private String token(ServerCall call) {
+    Principal p = call.session().principal().orElseThrow(
+        () -> new OutpostException(ErrorCode.UNAUTHORIZED, "no token given for this session"));
+    return tokens.tokenOf(p);
+  }
+
+  private static void requireWrite(ServerCall call) {
+    Principal p = call.session().principal().orElseThrow(
+        () -> new OutpostException(ErrorCode.UNAUTHORIZED, "no token given for this session"));
+    if (!p.access().allows(Principal.Access.WRITE)) {
+      throw new OutpostException(ErrorCode.FORBIDDEN, "put_block needs a write token, but " + p.subject()
+          + "'s token allows only " + p.access().name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+
+  private static void fail(ServerCall call, RuntimeException e) {
+    OutpostException oe = Errors.unwrap(e);
+    if (oe.code() == ErrorCode.INTERNAL) {
+      log.error("request {} failed", call.requestId(), e);
+    }
+    if (!call.ended()) {
+      call.fail(oe);
+    }
+  }
+
+  private static BlockStreamer.ClientCall adapt(ServerCall call) {
+    return new BlockStreamer.ClientCall() {
+      @Override
+      public void more(Reply r) {
+        call.more(r);
+      }
+
+      @Override
+      public void reply(Reply r) {
+        call.reply(r);
+      }
+
+      @Override
+      public void fail(Throwable t) {
+        call.fail(t);
+      }
+
+      @Override
+      public boolean isOpen() {
+        return call.isOpen();
+      }
+
+      @Override
+      public boolean isWritable() {
+        return call.isWritable();
+      }
+
+      @Override
+      public void whenWritable(Runnable r) {
+        call.whenWritable(r);
+      }
+    };
+  }
+
+  private static OutpostException misrouted(Request r) {
+    return new OutpostException(ErrorCode.PROTOCOL_VIOLATION,
+        r.getClass().getSimpleName() + " is handled by the transport, not the proxy service");
+  }
+}
