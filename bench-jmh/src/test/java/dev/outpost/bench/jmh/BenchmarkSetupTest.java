@@ -87,6 +87,8 @@ class BenchmarkSetupTest {
       assertThat(b.gcmEncrypt()).isEqualTo(MIB + Payloads.CHUNKS_PER_MIB * (long) BlockFormat.TAG_BYTES);
       assertThat(b.gcmDecryptArray()).isEqualTo(MIB);
       assertThat(b.gcmDecryptDirectToHeap()).isEqualTo(MIB);
+      assertThat(b.gcmDecryptDirectCopiedToArray()).isEqualTo(MIB);
+      assertThat(b.zstdIncompressibleResetEachChunk()).isEqualTo(b.zstdIncompressible());
     } finally {
       b.tearDown();
     }
