@@ -118,6 +118,7 @@ final class ImportCommand extends ClientCommand {
       ticker.shutdownNow();
       ticker.awaitTermination(1, TimeUnit.SECONDS);
     }
+    progress.show(filesDone.get(), bytesDone.get(), bytesUploaded.get());
     progress.finish();
     double secs = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
     main.out.println(String.format(Locale.ROOT,

@@ -211,6 +211,19 @@ class OutpostCliTest {
   }
 
   @Test
+  void importDrawsAProgressBarOnATerminal(@TempDir Path tree) throws IOException {
+    Files.write(tree.resolve("x.bin"), new byte[70_000]);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new OutpostMain(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), true).run("import", tree.toString(), "/bar",
+        "--server", origin.address(), "--token-file", tokenFile.toString(), "--key-file", origin.keyFile.toString());
+    assertThat(code).isZero();
+    assertThat(err.toString(StandardCharsets.UTF_8)).contains("\r[" + "#".repeat(30) + "] 100% 1/1 files");
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains("imported 1 files (1 uploaded");
+  }
+
+  @Test
   void watchPrintsJournalEntries() {
     ok("mkdir", "-p", "/w/x");
     Run r = ok("watch", "--from", "0", "--count", "2", "/w");

@@ -213,11 +213,16 @@ public final class OutpostClient implements AutoCloseable {
 
   /** Every entry of a directory in name order, with attributes (all pages of READDIR). */
   public List<DirEntry> list(String path) {
+    return list(path, ReadDir.MAX_ENTRIES);
+  }
+
+  /** As {@link #list(String)} asking for {@code pageEntries} per round trip (tests exercise paging with it). */
+  List<DirEntry> list(String path, int pageEntries) {
     VolumePath.check(path);
     List<DirEntry> out = new ArrayList<>();
     String after = "";
     while (true) {
-      Reply r = call(path, new ReadDir("", path, after, ReadDir.MAX_ENTRIES));
+      Reply r = call(path, new ReadDir("", path, after, pageEntries));
       if (!(r instanceof DirPage page)) {
         throw unexpected(r, "DIR_PAGE");
       }

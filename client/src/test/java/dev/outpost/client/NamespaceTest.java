@@ -66,6 +66,18 @@ class NamespaceTest {
   }
 
   @Test
+  void listingFollowsEveryPage() {
+    client.mkdir("/paged", false);
+    for (int i = 0; i < 7; i++) {
+      client.write("/paged/f" + i, new byte[] {(byte) i}, WriteOptions.DEFAULTS);
+    }
+    assertThat(client.list("/paged", 2)).extracting(DirEntry::name)
+        .containsExactly("f0", "f1", "f2", "f3", "f4", "f5", "f6");
+    assertThat(client.list("/paged", 7)).hasSize(7);
+    assertThat(client.list("/paged")).hasSize(7);
+  }
+
+  @Test
   void mkdirWithoutParentsNeedsTheParent() {
     assertThatThrownBy(() -> client.mkdir("/nope/child", false))
         .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_FOUND));
