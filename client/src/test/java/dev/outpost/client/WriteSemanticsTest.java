@@ -160,6 +160,26 @@ class WriteSemanticsTest {
   }
 
   @Test
+  void anotherVolumeKeyCannotReadTheContent() {
+    client.write("/secret", random(4, 1000), WriteOptions.DEFAULTS);
+    byte[] volumeId;
+    try {
+      volumeId = dev.outpost.crypto.VolumeKeyFile.read(origin.keyFile).key().volumeId();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    dev.outpost.crypto.VolumeKey wrong = dev.outpost.crypto.VolumeKey.generate(volumeId, new java.security.SecureRandom());
+    try (OutpostClient other = OutpostClient.connect(origin.config(), wrong)) {
+      assertThat(other.stat("/secret").size()).isEqualTo(1000);
+      assertThatThrownBy(() -> other.openRead("/secret"))
+          .isInstanceOfSatisfying(OutpostException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.BLOCK_CORRUPT);
+            assertThat(e.getMessage()).startsWith("/secret: cannot unwrap the content key (wrong volume key file?)");
+          });
+    }
+  }
+
+  @Test
   void aBadTokenIsRefusedAtConnect() {
     ClientConfig bad = ClientConfig.of(origin.address(), "not-a-token", origin.keyFile);
     assertThatThrownBy(() -> OutpostClient.connect(bad))
