@@ -74,7 +74,7 @@ public final class BlockCache implements AutoCloseable {
           }
         })
         .build();
-    this.writer = new CacheWriter(storage, blocks, state, id -> index.asMap().containsKey(id));
+    this.writer = new CacheWriter(storage, blocks, state);
     long start = System.nanoTime();
     blocks.forEachId((id, length) -> index.put(id, new Entry(length, false)));
     this.rebuildTime = Duration.ofNanos(System.nanoTime() - start);

@@ -11,7 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,17 +40,14 @@ final class CacheWriter implements AutoCloseable {
   private final LmdbStorage storage;
   private final BlockStore blocks;
   private final Table<String, Long> state;
-  private final Predicate<BlockId> stillIndexed;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>();
   private final Thread thread;
   private volatile boolean closed;
 
-  /** @param stillIndexed true if a block was re-added to the index after its eviction was queued */
-  CacheWriter(LmdbStorage storage, BlockStore blocks, Table<String, Long> state, Predicate<BlockId> stillIndexed) {
+  CacheWriter(LmdbStorage storage, BlockStore blocks, Table<String, Long> state) {
     this.storage = storage;
     this.blocks = blocks;
     this.state = state;
-    this.stillIndexed = stillIndexed;
     this.thread = Thread.ofPlatform().name("proxy-cache-writer").daemon(true).unstarted(this::run);
     thread.start();
   }
@@ -113,12 +109,9 @@ final class CacheWriter implements AutoCloseable {
         for (int i = 0; i < batch.size(); i++) {
           switch (batch.get(i)) {
             case Put p -> added[i] = blocks.put(txn, p.id(), ByteBuffer.wrap(p.cipher()));
-            case Delete d -> {
-              // An eviction queued before the block was fetched again must not delete the new copy.
-              if (!stillIndexed.test(d.id())) {
-                blocks.delete(txn, d.id());
-              }
-            }
+            // One queue orders a block's eviction before any refetch of it (a refetch needs the miss the eviction
+            // causes), so a delete never removes a newer copy.
+            case Delete d -> blocks.delete(txn, d.id());
             case State s -> states.put(s.key(), s.value());
             case Barrier b -> { }
           }

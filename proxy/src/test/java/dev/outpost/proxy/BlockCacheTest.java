@@ -1,0 +1,176 @@
+package dev.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.core.BlockId;
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import dev.outpost.crypto.BlockIds;
+import dev.outpost.proxy.cache.BlockCache;
+import dev.outpost.proxy.cache.BlockFlights;
+import dev.outpost.proxy.cache.BlockSource;
+import dev.outpost.proxy.metrics.ProxyMetrics;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BlockCacheTest {
+  @TempDir
+  Path dir;
+
+  private static byte[] block(Random r, int size) {
+    byte[] b = new byte[size];
+    r.nextBytes(b);
+    return b;
+  }
+
+  @Test
+  void evictionKeepsTheByteBoundAndPinnedBlocksSurvive() {
+    ProxyMetrics metrics = new ProxyMetrics();
+    long bound = 1 << 20;
+    try (BlockCache cache = BlockCache.open(dir, bound, 64L << 20, 1000, Runnable::run, metrics)) {
+      Random r = new Random(1);
+      List<BlockId> ids = new ArrayList<>();
+      List<CompletableFuture<Boolean>> writes = new ArrayList<>();
+      byte[] pinnedBytes = block(r, 64 << 10);
+      BlockId pinned = BlockIds.of(pinnedBytes);
+      cache.pin(pinned);
+      writes.add(cache.store(pinned, pinnedBytes));
+      for (int i = 0; i < 48; i++) {
+        byte[] b = block(r, 64 << 10);
+        BlockId id = BlockIds.of(b);
+        ids.add(id);
+        writes.add(cache.store(id, b));
+        // Read some blocks often, so the frequency sketch has something to go by.
+        for (int k = 0; k < ids.size(); k += 7) {
+          cache.read(ids.get(k), ByteBufAllocator.DEFAULT).ifPresent(ByteBuf::release);
+        }
+      }
+      writes.forEach(CompletableFuture::join);
+      cache.cleanUp();
+      cache.flushed().join();
+      assertThat(cache.weightedBytes()).isLessThanOrEqualTo(bound);
+      assertThat(metrics.count(ProxyMetrics.EVICTIONS)).isPositive();
+      assertThat(cache.contains(pinned)).isTrue();
+      Optional<ByteBuf> p = cache.read(pinned, ByteBufAllocator.DEFAULT);
+      assertThat(p).isPresent();
+      p.get().release();
+      // Evicted blocks are gone from LMDB too: what is stored is what is indexed.
+      assertThat(cache.blockStore().count()).isEqualTo(cache.entries());
+      assertThat(cache.blockStore().bytes()).isLessThanOrEqualTo(bound + pinnedBytes.length);
+
+      cache.unpin(pinned);
+      cache.cleanUp();
+      assertThat(cache.weightedBytes()).isLessThanOrEqualTo(bound);
+    }
+  }
+
+  @Test
+  void indexIsRebuiltFromLmdbAtOpen() {
+    ProxyMetrics metrics = new ProxyMetrics();
+    Random r = new Random(2);
+    List<BlockId> ids = new ArrayList<>();
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
+      for (int i = 0; i < 2000; i++) {
+        byte[] b = block(r, 100 + r.nextInt(2000));
+        BlockId id = BlockIds.of(b);
+        ids.add(id);
+        cache.store(id, b);
+      }
+      cache.flushed().join();
+      cache.saveState("journal.seq", 42);
+    }
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, new ProxyMetrics())) {
+      assertThat(cache.entries()).isEqualTo(2000);
+      assertThat(ids).allMatch(cache::contains);
+      assertThat(cache.loadState("journal.seq", 0)).isEqualTo(42);
+      System.out.printf("index rebuild: 2000 blocks in %d ms%n", cache.rebuildTime().toMillis());
+    }
+  }
+
+  /** A source that counts fetches and can lie about block contents. */
+  private static final class FakeOrigin implements BlockSource {
+    final Map<BlockId, byte[]> blocks;
+    final AtomicInteger asked = new AtomicInteger();
+    final List<Runnable> pending = new ArrayList<>();
+
+    FakeOrigin(Map<BlockId, byte[]> blocks) {
+      this.blocks = blocks;
+    }
+
+    @Override
+    public synchronized void fetch(List<BlockId> ids, Sink sink) {
+      asked.addAndGet(ids.size());
+      pending.add(() -> {
+        for (BlockId id : ids) {
+          byte[] b = blocks.get(id);
+          if (b == null) {
+            sink.missing(id);
+          } else {
+            sink.block(id, b.clone());
+          }
+        }
+        sink.done(null);
+      });
+    }
+
+    synchronized void answer() {
+      pending.forEach(Runnable::run);
+      pending.clear();
+    }
+  }
+
+  @Test
+  void concurrentMissesShareOneFetchAndCorruptBlocksAreNeverCached() throws Exception {
+    ProxyMetrics metrics = new ProxyMetrics();
+    Random r = new Random(3);
+    byte[] good = block(r, 5000);
+    BlockId goodId = BlockIds.of(good);
+    byte[] genuine = block(r, 5000);
+    BlockId badId = BlockIds.of(genuine);
+    byte[] tampered = genuine.clone();
+    tampered[10] ^= 1;
+    BlockId absent = BlockIds.of(block(r, 10));
+    FakeOrigin origin = new FakeOrigin(Map.of(goodId, good, badId, tampered));
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
+      BlockFlights flights = new BlockFlights(cache, origin, Runnable::run, metrics);
+      List<Map<BlockId, CompletableFuture<Optional<byte[]>>>> waits = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        waits.add(flights.fetch(List.of(goodId, badId, absent)));
+      }
+      assertThat(origin.asked.get()).isEqualTo(3);
+      assertThat(metrics.count(ProxyMetrics.SINGLE_FLIGHT_COALESCED)).isEqualTo(999 * 3);
+      origin.answer();
+      for (var w : waits) {
+        assertThat(w.get(goodId).get(5, TimeUnit.SECONDS)).hasValueSatisfying(b -> assertThat(b).isEqualTo(good));
+        assertThat(w.get(absent).get(5, TimeUnit.SECONDS)).isEmpty();
+        try {
+          w.get(badId).get(5, TimeUnit.SECONDS);
+          throw new AssertionError("a corrupt block was served");
+        } catch (ExecutionException e) {
+          assertThat(((OutpostException) e.getCause()).code()).isEqualTo(ErrorCode.BLOCK_CORRUPT);
+        }
+      }
+      cache.flushed().join();
+      assertThat(cache.contains(goodId)).isTrue();
+      assertThat(cache.contains(badId)).isFalse();
+      assertThat(cache.blockStore().contains(badId)).isFalse();
+      assertThat(metrics.count(ProxyMetrics.ORIGIN_CORRUPT)).isEqualTo(1);
+      // The corrupt block is not remembered as a failure: the next request asks again.
+      flights.fetch(List.of(badId));
+      assertThat(origin.asked.get()).isEqualTo(4);
+      origin.answer();
+    }
+  }
+}
