@@ -1,5 +1,6 @@
 package dev.outpost.fuse;
 
+import dev.outpost.client.CommitConflictException;
 import dev.outpost.client.FileWrite;
 import dev.outpost.client.OutpostClient;
 import dev.outpost.client.OutpostFile;
@@ -251,7 +252,14 @@ final class OpenFile {
       // The write is abandoned without close(): nothing is committed.
       throw localFailure(e);
     }
-    w.close();
+    try {
+      w.close();
+    } catch (CommitConflictException e) {
+      // Retrying cannot succeed (the base stays stale): report it once, to this flush, and keep the local copy
+      // only for this handle's later reads.
+      dirty = false;
+      throw e;
+    }
     FileAttr attr = w.report().attr();
     baseVersion = attr.version();
     mode = attr.mode();
