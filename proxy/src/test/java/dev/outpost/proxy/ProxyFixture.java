@@ -39,7 +39,7 @@ final class ProxyFixture implements AutoCloseable {
   final Path keyFile;
   final Path cacheDir;
   final String adminToken;
-  final OriginServer origin;
+  OriginServer origin;
   ProxyServer proxy;
   private final String extraProxyYaml;
   private final List<OutpostClient> clients = new ArrayList<>();
@@ -61,18 +61,33 @@ final class ProxyFixture implements AutoCloseable {
     }
     try {
       adminToken = Files.readString(tokenFile).strip();
-      Path config = dir.resolve("origin-test.yaml");
-      Files.writeString(config, "dataDir: " + quote(data.toString()) + "\n"
-          + "listen:\n  host: 127.0.0.1\n  port: 0\n"
-          + "tls:\n  enabled: false\n"
-          + "gc:\n  intervalSeconds: 0\n");
-      OriginConfig cfg = OriginConfigLoader.load(config);
-      origin = OriginServer.start(cfg, VolumeStore.open(cfg, Clock.systemUTC()), Clock.systemUTC());
+      startOrigin(0);
       Files.writeString(dir.resolve("proxy.token"), token(AccessToken.Mode.RO, "proxy-1"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     startProxy();
+  }
+
+  private void startOrigin(int port) {
+    try {
+      Path config = dir.resolve("origin-test.yaml");
+      Files.writeString(config, "dataDir: " + quote(data.toString()) + "\n"
+          + "listen:\n  host: 127.0.0.1\n  port: " + port + "\n"
+          + "tls:\n  enabled: false\n"
+          + "gc:\n  intervalSeconds: 0\n");
+      OriginConfig cfg = OriginConfigLoader.load(config);
+      origin = OriginServer.start(cfg, VolumeStore.open(cfg, Clock.systemUTC()), Clock.systemUTC());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Stops the origin (the proxy's link drops) and starts it again on the same port and data. */
+  void restartOrigin() {
+    int port = origin.address().getPort();
+    origin.close();
+    startOrigin(port);
   }
 
   static ProxyFixture start(Path dir) {
@@ -144,10 +159,6 @@ final class ProxyFixture implements AutoCloseable {
 
   long originBlocksSent() {
     return origin.metrics().count(OriginMetrics.BLOCKS_SENT);
-  }
-
-  long originGetAttrs() {
-    return origin.metrics().count(OriginMetrics.OPS + "getattr");
   }
 
   static String quote(String s) {

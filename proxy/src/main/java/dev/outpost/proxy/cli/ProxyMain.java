@@ -1,0 +1,86 @@
+package dev.outpost.proxy.cli;
+
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import dev.outpost.transport.Errors;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.lang.reflect.Constructor;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code outpost-proxy} program. Exit codes: 0 ok, 1 failure, 2 usage. Errors are one line on stderr; the log
+ * holds the cause.
+ */
+@Command(name = "outpost-proxy", mixinStandardHelpOptions = true, version = "outpost-proxy 0.1",
+    description = "The Outpost branch proxy: an LMDB block cache and attribute cache in front of the origin.",
+    subcommands = {ServeCommand.class},
+    footer = {"", "Example:", "  outpost-proxy serve --config conf/proxy.yaml"})
+public final class ProxyMain implements Runnable {
+  private static final Logger log = LoggerFactory.getLogger(ProxyMain.class);
+  static final String PROGRAM = "outpost-proxy";
+
+  @CommandLine.Spec
+  CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "a subcommand is required");
+  }
+
+  public static void main(String[] args) {
+    CompletableFuture<Void> stop = new CompletableFuture<>();
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.complete(null), "outpost-proxy-shutdown"));
+    int code = run(new Io(System.out, System.err, Clock.systemUTC(), stop), args);
+    System.exit(code);
+  }
+
+  /** Runs the program with the given streams; {@code serve} returns once {@code stop} completes. */
+  public static int run(PrintStream out, PrintStream err, CompletableFuture<Void> stop, String... args) {
+    return run(new Io(out, err, Clock.systemUTC(), stop), args);
+  }
+
+  static int run(Io io, String... args) {
+    CommandLine cmd = new CommandLine(new ProxyMain(), new Factory(io));
+    cmd.setOut(new PrintWriter(io.out(), true));
+    cmd.setErr(new PrintWriter(io.err(), true));
+    cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      OutpostException oe = Errors.unwrap(e);
+      if (oe.code() == ErrorCode.INTERNAL) {
+        log.error("{} failed", PROGRAM, e);
+      } else {
+        log.debug("{} failed", PROGRAM, e);
+      }
+      io.err().println(PROGRAM + ": " + oe.getMessage());
+      return 1;
+    });
+    cmd.setParameterExceptionHandler((e, a) -> {
+      io.err().println(PROGRAM + ": " + e.getMessage());
+      e.getCommandLine().usage(new PrintWriter(io.err(), true));
+      return 2;
+    });
+    int code = cmd.execute(args);
+    io.out().flush();
+    io.err().flush();
+    return code;
+  }
+
+  /** Creates commands with the injected {@link Io} when they take one. */
+  private record Factory(Io io) implements CommandLine.IFactory {
+    @Override
+    public <K> K create(Class<K> cls) throws Exception {
+      try {
+        Constructor<K> c = cls.getDeclaredConstructor(Io.class);
+        c.setAccessible(true);
+        return c.newInstance(io);
+      } catch (NoSuchMethodException e) {
+        return CommandLine.defaultFactory().create(cls);
+      }
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.outpost.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.outpost.client.OutpostClient;
+import dev.outpost.client.WriteOptions;
+import dev.outpost.proxy.metrics.ProxyMetrics;
+import dev.outpost.proxy.upstream.LinkState;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The origin link: reconnect with backoff, sessions re-attached, subscription resumed. */
+class LinkTest {
+  @TempDir
+  Path dir;
+
+  private static byte[] random(long seed, int size) {
+    byte[] b = new byte[size];
+    new Random(seed).nextBytes(b);
+    return b;
+  }
+
+  private static byte[] readAll(OutpostClient c, String path) {
+    try (InputStream in = c.openRead(path)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void anOriginRestartIsSurvivedByTheSameClientConnection() throws Exception {
+    try (ProxyFixture f = ProxyFixture.start(dir)) {
+      f.awaitProxyCaughtUp();
+      OutpostClient viaProxy = f.viaProxy();
+      viaProxy.write("/before.txt", random(1, 5000), WriteOptions.DEFAULTS);
+      assertThat(f.proxy.linkState()).isEqualTo(LinkState.UP);
+
+      CompletableFuture<Void> wentDown = new CompletableFuture<>();
+      f.proxy.link().onStateChange(s -> {
+        if (s != LinkState.UP) {
+          wentDown.complete(null);
+        }
+      });
+      f.restartOrigin();
+      wentDown.get(10, TimeUnit.SECONDS);
+
+      // The same client connection: its session is attached again on the new upstream connection.
+      viaProxy.write("/after.txt", random(2, 7000), WriteOptions.DEFAULTS);
+      assertThat(readAll(viaProxy, "/after.txt")).isEqualTo(random(2, 7000));
+      assertThat(readAll(viaProxy, "/before.txt")).isEqualTo(random(1, 5000));
+      assertThat(f.proxy.linkState()).isEqualTo(LinkState.UP);
+      assertThat(f.proxy.metrics().count(ProxyMetrics.LINK_RECONNECTS)).isPositive();
+
+      // The subscription resumed: a change made directly at the origin still reaches the proxy.
+      f.direct().write("/before.txt", random(3, 6000), WriteOptions.DEFAULTS);
+      f.awaitProxyCaughtUp();
+      assertThat(readAll(viaProxy, "/before.txt")).isEqualTo(random(3, 6000));
+    }
+  }
+
+  @Test
+  void clientSubscriptionsAreServedByTheProxy() throws Exception {
+    try (ProxyFixture f = ProxyFixture.start(dir)) {
+      f.awaitProxyCaughtUp();
+      OutpostClient viaProxy = f.viaProxy();
+      java.util.concurrent.LinkedBlockingQueue<dev.outpost.protocol.ChangeEvent> events =
+          new java.util.concurrent.LinkedBlockingQueue<>();
+      try (var watch = viaProxy.watch("/w", viaProxy.welcome().journalSeq(), events::add)) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (f.proxy.subscription().localSubscribers() == 0 && System.nanoTime() < deadline) {
+          Thread.sleep(5);
+        }
+        assertThat(f.proxy.subscription().localSubscribers()).isEqualTo(1);
+        OutpostClient direct = f.direct();
+        direct.mkdir("/w", true);
+        direct.write("/w/x.txt", random(4, 10), WriteOptions.DEFAULTS);
+        direct.write("/elsewhere.txt", random(5, 10), WriteOptions.DEFAULTS);
+        direct.mv("/w/x.txt", "/w/y.txt");
+        java.util.List<dev.outpost.protocol.ChangeEvent> seen = new java.util.ArrayList<>();
+        while (seen.isEmpty() || seen.getLast().kind() != dev.outpost.protocol.ChangeKind.RENAMED) {
+          var e = events.poll(10, TimeUnit.SECONDS);
+          assertThat(e).as("events so far: %s", seen).isNotNull();
+          seen.add(e);
+        }
+        assertThat(seen).allMatch(e -> e.path().startsWith("/w"));
+        assertThat(seen.getFirst().path()).isEqualTo("/w");
+        assertThat(seen.getLast().path()).isEqualTo("/w/y.txt");
+        assertThat(seen.getLast().fromPath()).isEqualTo("/w/x.txt");
+        for (int i = 1; i < seen.size(); i++) {
+          assertThat(seen.get(i).seq()).isGreaterThan(seen.get(i - 1).seq());
+        }
+      }
+    }
+  }
+}

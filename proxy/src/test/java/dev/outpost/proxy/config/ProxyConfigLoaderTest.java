@@ -1,0 +1,66 @@
+package dev.outpost.proxy.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+class ProxyConfigLoaderTest {
+  static final String MINIMAL = """
+      volume: v
+      origin: {host: hq, port: 7070}
+      tokenFile: proxy.token
+      originPublicKeyFile: /keys/signing.pub
+      cache: {dir: cache}
+      """;
+
+  @Test
+  void theShippedExampleLoads() {
+    ProxyConfig c = ProxyConfigLoader.load(Path.of("../conf/proxy.yaml"));
+    assertThat(c.volume()).isEqualTo("projects");
+    assertThat(c.cache().maxBytes()).isEqualTo(10L << 30);
+    assertThat(c.upstreamTls().enabled()).isTrue();
+    assertThat(c.upstreamTls().cert()).isPresent();
+  }
+
+  @Test
+  void defaultsFillTheRestAndRelativePathsResolveAgainstTheFile() {
+    ProxyConfig c = ProxyConfigLoader.parse(MINIMAL, Path.of("/etc/outpost"));
+    assertThat(c.listen().port()).isEqualTo(ProxyConfigLoader.DEFAULT_PORT);
+    assertThat(c.tokenFile()).isEqualTo(Path.of("/etc/outpost/proxy.token"));
+    assertThat(c.originPublicKeyFile()).isEqualTo(Path.of("/keys/signing.pub"));
+    assertThat(c.cache().dir()).isEqualTo(Path.of("/etc/outpost/cache"));
+    assertThat(c.cache().maxBytes()).isEqualTo(ProxyConfigLoader.DEFAULT_CACHE_BYTES);
+    assertThat(c.cache().maxMapBytes()).isGreaterThan(c.cache().maxBytes());
+    assertThat(c.tls().enabled()).isFalse();
+  }
+
+  @Test
+  void sizesTakeUnits() {
+    ProxyConfig c = ProxyConfigLoader.parse(MINIMAL.replace("{dir: cache}", "{dir: cache, maxBytes: 512MiB}"), Path.of("/"));
+    assertThat(c.cache().maxBytes()).isEqualTo(512L << 20);
+  }
+
+  private static void refused(String yaml, String... mentions) {
+    assertThatThrownBy(() -> ProxyConfigLoader.parse(yaml, Path.of("/")))
+        .isInstanceOf(OutpostException.class)
+        .satisfies(e -> assertThat(((OutpostException) e).code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+        .message().contains(mentions);
+  }
+
+  @Test
+  void badValuesAreRefusedNamingTheKey() {
+    refused(MINIMAL.replace("volume: v\n", ""), "volume is required");
+    refused(MINIMAL.replace("port: 7070", "port: 70000"), "origin.port", "70000", "1..65535");
+    refused(MINIMAL.replace("{dir: cache}", "{dir: cache, maxBytes: 1000}"), "cache.maxBytes", "1000");
+    refused(MINIMAL.replace("{dir: cache}", "{dir: cache, maxBytes: lots}"), "cache.maxBytes", "lots");
+    refused(MINIMAL + "cach: {}\n", "unknown key cach");
+    refused(MINIMAL + "tls: {enabled: true}\n", "tls.ca is required");
+    refused(MINIMAL + "reconnect: {initialMillis: 500, maxMillis: 100}\n", "reconnect.maxMillis", "100");
+    refused("- a list\n", "mapping");
+    refused("volume: [unclosed\n", "YAML");
+  }
+}
