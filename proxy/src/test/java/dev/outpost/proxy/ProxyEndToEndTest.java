@@ -262,4 +262,32 @@ class ProxyEndToEndTest {
       pipe.close();
     }
   }
+
+  @Test
+  void mutualTlsToTheOriginAndTlsToClients() {
+    try (ProxyFixture f = new ProxyFixture(dir, "", true)) {
+      byte[] content = random(50, 300_000);
+      f.direct().write("/tls.bin", content, WriteOptions.DEFAULTS);
+      f.awaitProxyCaughtUp();
+      assertThat(readAll(f.viaProxy(), "/tls.bin")).isEqualTo(content);
+    }
+  }
+
+  @Test
+  void metricsAreServedAsJson() throws Exception {
+    try (ProxyFixture f = ProxyFixture.start(dir)) {
+      f.direct().write("/m.txt", random(60, 100), WriteOptions.DEFAULTS);
+      f.awaitProxyCaughtUp();
+      readAll(f.viaProxy(), "/m.txt");
+      var addr = f.proxy.metricsAddress().orElseThrow();
+      var http = java.net.http.HttpClient.newHttpClient();
+      var response = http.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + addr.getPort() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(response.statusCode()).isEqualTo(200);
+      assertThat(response.body()).contains(ProxyMetrics.CACHE_MISSES, ProxyMetrics.LINK_STATE,
+          ProxyMetrics.ORIGIN_RTT, ProxyMetrics.SUBSCRIPTION_LAG, ProxyMetrics.REQUESTS + "getattr");
+      http.close();
+    }
+  }
 }

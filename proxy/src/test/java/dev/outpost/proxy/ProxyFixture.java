@@ -42,9 +42,11 @@ final class ProxyFixture implements AutoCloseable {
   OriginServer origin;
   ProxyServer proxy;
   private final String extraProxyYaml;
+  private final boolean tls;
   private final List<OutpostClient> clients = new ArrayList<>();
 
-  ProxyFixture(Path dir, String extraProxyYaml) {
+  ProxyFixture(Path dir, String extraProxyYaml, boolean tls) {
+    this.tls = tls;
     this.dir = dir;
     this.data = dir.resolve("data");
     this.keyFile = dir.resolve(VOLUME + ".volume-key");
@@ -74,7 +76,7 @@ final class ProxyFixture implements AutoCloseable {
       Path config = dir.resolve("origin-test.yaml");
       Files.writeString(config, "dataDir: " + quote(data.toString()) + "\n"
           + "listen:\n  host: 127.0.0.1\n  port: " + port + "\n"
-          + "tls:\n  enabled: false\n"
+          + "tls:\n  enabled: " + tls + "\n  requireClientCerts: true\n"
           + "gc:\n  intervalSeconds: 0\n");
       OriginConfig cfg = OriginConfigLoader.load(config);
       origin = OriginServer.start(cfg, VolumeStore.open(cfg, Clock.systemUTC()), Clock.systemUTC());
@@ -91,7 +93,7 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   static ProxyFixture start(Path dir) {
-    return new ProxyFixture(dir, "");
+    return new ProxyFixture(dir, "", false);
   }
 
   Path proxyConfigFile() {
@@ -107,12 +109,26 @@ final class ProxyFixture implements AutoCloseable {
           + "originPublicKeyFile: " + quote(new OriginDataDir(data).signingPublicKey().toString()) + "\n"
           + "cache:\n  dir: cache\n  maxBytes: 256MiB\n  syncIntervalMillis: 200\n  readerThreads: 4\n"
           + "reconnect:\n  initialMillis: 50\n  maxMillis: 500\n"
+          + "metrics:\n  host: 127.0.0.1\n  port: 0\n"
+          + (tls ? tlsYaml() : "")
           + extraProxyYaml);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     ProxyConfig cfg = ProxyConfigLoader.load(proxyConfigFile());
     proxy = ProxyServer.start(cfg, Clock.systemUTC());
+  }
+
+  /**
+   * Mutual TLS to the origin with the client certificate {@code init} made for proxies; towards clients the
+   * proxy reuses the origin's server certificate (it names 127.0.0.1).
+   */
+  private String tlsYaml() {
+    OriginDataDir d = new OriginDataDir(data);
+    return "tls:\n  enabled: true\n  ca: " + quote(d.caCert().toString()) + "\n  cert: " + quote(d.serverCert().toString())
+        + "\n  key: " + quote(d.serverKey().toString()) + "\n"
+        + "upstreamTls:\n  enabled: true\n  ca: " + quote(d.caCert().toString()) + "\n  cert: "
+        + quote(d.proxyCert().toString()) + "\n  key: " + quote(d.proxyKey().toString()) + "\n";
   }
 
   void stopProxy() {
@@ -141,13 +157,20 @@ final class ProxyFixture implements AutoCloseable {
   }
 
   OutpostClient direct() {
-    return track(OutpostClient.connect(ClientConfig.of("127.0.0.1:" + origin.address().getPort(), adminToken, keyFile)
-        .withParallelism(2)));
+    ClientConfig c = ClientConfig.of("127.0.0.1:" + origin.address().getPort(), adminToken, keyFile).withParallelism(2);
+    if (tls) {
+      OriginDataDir d = new OriginDataDir(data);
+      c = c.withTlsCa(d.caCert()).withTlsClientCert(d.proxyCert(), d.proxyKey());
+    }
+    return track(OutpostClient.connect(c));
   }
 
   OutpostClient viaProxy() {
-    return track(OutpostClient.connect(ClientConfig.of("127.0.0.1:" + proxy.address().getPort(), adminToken, keyFile)
-        .withParallelism(2)));
+    ClientConfig c = ClientConfig.of("127.0.0.1:" + proxy.address().getPort(), adminToken, keyFile).withParallelism(2);
+    if (tls) {
+      c = c.withTlsCa(new OriginDataDir(data).caCert());
+    }
+    return track(OutpostClient.connect(c));
   }
 
   private OutpostClient track(OutpostClient c) {

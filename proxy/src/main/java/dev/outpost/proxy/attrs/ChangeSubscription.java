@@ -44,7 +44,37 @@ public final class ChangeSubscription {
   public static final String SEQ_KEY = "journal.seq";
   static final long RETRY_MILLIS = 1000;
 
-  private record Local(ServerCall call, String prefix, long connectionId, int requestId) {}
+  /** A client subscription served here; {@code behind} while its connection could not take more events. */
+  private static final class Local {
+    final ServerCall call;
+    final String prefix;
+    final long connectionId;
+    final int requestId;
+    boolean behind;
+
+    Local(ServerCall call, String prefix, long connectionId, int requestId) {
+      this.call = call;
+      this.prefix = prefix;
+      this.connectionId = connectionId;
+      this.requestId = requestId;
+    }
+
+    ServerCall call() {
+      return call;
+    }
+
+    String prefix() {
+      return prefix;
+    }
+
+    long connectionId() {
+      return connectionId;
+    }
+
+    int requestId() {
+      return requestId;
+    }
+  }
 
   private record Awaiter(long seq, CompletableFuture<Void> done) {}
 
@@ -194,8 +224,16 @@ public final class ChangeSubscription {
       ring.removeFirst();
     }
     for (Local l : locals) {
-      if (matches(e, l.prefix())) {
+      if (l.behind || !matches(e, l.prefix())) {
+        continue;
+      }
+      if (l.call().isWritable()) {
         l.call().more(e);
+      } else {
+        // A subscriber that stops reading must not make the proxy buffer without bound: it skips events and,
+        // once it reads again, gets RESYNC (drop everything cached, revalidate), as the origin does.
+        l.behind = true;
+        l.call().whenWritable(() -> caughtUp(l));
       }
     }
     if (!live && applied >= ackSeq) {
@@ -214,10 +252,19 @@ public final class ChangeSubscription {
     state.saveState(SEQ_KEY, applied);
     ring.clear();
     for (Local l : locals) {
-      l.call().more(new Resync(currentSeq));
+      if (!l.behind) {
+        l.call().more(new Resync(currentSeq));
+      }
     }
     live = true;
     wake();
+  }
+
+  private synchronized void caughtUp(Local l) {
+    if (l.behind && locals.contains(l) && l.call().isOpen()) {
+      l.behind = false;
+      l.call().more(new Resync(applied));
+    }
   }
 
   private void wake() {

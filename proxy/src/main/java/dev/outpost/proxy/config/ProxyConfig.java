@@ -19,10 +19,11 @@ import java.util.Optional;
  * @param reconnect backoff of the upstream link
  * @param maxFrameBytes largest frame accepted from clients and the origin
  * @param requestTimeoutMillis how long a client request may wait for the origin link to come up
+ * @param metrics where JSON metrics are served over HTTP ({@code GET /metrics}); empty = not served
  */
 public record ProxyConfig(String volume, Listen listen, Listen origin, Path tokenFile, Path originPublicKeyFile,
     Tls tls, Tls upstreamTls, Cache cache, Attrs attrs, Reconnect reconnect, int maxFrameBytes,
-    long requestTimeoutMillis) {
+    long requestTimeoutMillis, Optional<Listen> metrics) {
 
   /** A host and port; port 0 picks a free port (tests). */
   public record Listen(String host, int port) {

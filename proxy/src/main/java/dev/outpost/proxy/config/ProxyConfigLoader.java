@@ -30,7 +30,7 @@ public final class ProxyConfigLoader {
   public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
 
   private static final Set<String> TOP = Set.of("volume", "listen", "origin", "tokenFile", "originPublicKeyFile",
-      "tls", "upstreamTls", "cache", "attrs", "reconnect", "maxFrameBytes", "requestTimeoutMillis");
+      "tls", "upstreamTls", "cache", "attrs", "reconnect", "maxFrameBytes", "requestTimeoutMillis", "metrics");
 
   private ProxyConfigLoader() {}
 
@@ -90,9 +90,26 @@ public final class ProxyConfigLoader {
         Frames.MIN_MAX_FRAME_BYTES, 64 << 20);
     long timeout = number(root, "requestTimeoutMillis", "requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1,
         600_000);
+    Optional<ProxyConfig.Listen> metrics = metrics(root.get("metrics"));
     return new ProxyConfig(volume, listen, origin, tokenFile, publicKey, tls, upstreamTls,
         new ProxyConfig.Cache(dir, maxBytes, maxMap, sync, readers), new ProxyConfig.Attrs(attrEntries),
-        new ProxyConfig.Reconnect(initial, max), maxFrame, timeout);
+        new ProxyConfig.Reconnect(initial, max), maxFrame, timeout, metrics);
+  }
+
+  private static Optional<ProxyConfig.Listen> metrics(JsonNode n) {
+    if (n == null || n.isNull()) {
+      return Optional.empty();
+    }
+    if (!n.isObject()) {
+      throw bad("metrics must be a mapping with enabled, host and port");
+    }
+    known(n, "metrics.", Set.of("enabled", "host", "port"));
+    if (n.has("enabled") && !bool(n.get("enabled"), "metrics.enabled")) {
+      return Optional.empty();
+    }
+    String host = n.hasNonNull("host") ? text(n.get("host"), "metrics.host") : "127.0.0.1";
+    int port = (int) number(n, "port", "metrics.port", 9471, 0, 65535);
+    return Optional.of(new ProxyConfig.Listen(host, port));
   }
 
   private static ProxyConfig.Listen listen(JsonNode n, String key, String defaultHost, int defaultPort,

@@ -10,6 +10,7 @@ import dev.outpost.proxy.attrs.ChangeSubscription;
 import dev.outpost.proxy.cache.BlockCache;
 import dev.outpost.proxy.cache.BlockFlights;
 import dev.outpost.proxy.config.ProxyConfig;
+import dev.outpost.proxy.metrics.MetricsEndpoint;
 import dev.outpost.proxy.metrics.ProxyMetrics;
 import dev.outpost.proxy.upstream.LinkState;
 import dev.outpost.proxy.upstream.OriginLink;
@@ -58,6 +59,7 @@ public final class ProxyServer implements AutoCloseable {
   private final ChangeSubscription subscription;
   private final BlockFlights flights;
   private final RpcServer rpc;
+  private final Optional<MetricsEndpoint> metricsEndpoint;
 
   private ProxyServer(ProxyConfig config, Clock clock) {
     this.config = config;
@@ -80,6 +82,7 @@ public final class ProxyServer implements AutoCloseable {
     this.maintenance = Executors.newSingleThreadExecutor(named("proxy-cache-maint"));
     this.group = Transports.newGroup("proxy-io", Math.max(2, Runtime.getRuntime().availableProcessors()));
     boolean ok = false;
+    RpcServer rpc = null;
     BlockCache c = null;
     OriginLink l = null;
     try {
@@ -106,12 +109,18 @@ public final class ProxyServer implements AutoCloseable {
         ReferenceCountUtil.release(push);
       }));
       link.onStateChange(s -> log.info("origin link {}", s));
-      this.rpc = RpcServer.start(new InetSocketAddress(config.listen().host(), config.listen().port()), serverTls,
+      rpc = RpcServer.start(new InetSocketAddress(config.listen().host(), config.listen().port()), serverTls,
           config.maxFrameBytes(), group, service, tokens, clock);
+      this.rpc = rpc;
+      this.metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(
+          new InetSocketAddress(m.host(), m.port()), metrics.registry()));
       link.start();
       ok = true;
     } finally {
       if (!ok) {
+        if (rpc != null) {
+          rpc.close();
+        }
         if (l != null) {
           l.close();
         }
@@ -136,6 +145,8 @@ public final class ProxyServer implements AutoCloseable {
     log.info("proxy for volume {} serving on {}{}, origin {}, cache {} ({} blocks, {} of {} bytes)", config.volume(),
         s.address(), config.tls().enabled() ? " with TLS" : " WITHOUT TLS", config.origin(), config.cache().dir(),
         s.cache.entries(), s.cache.weightedBytes(), config.cache().maxBytes());
+    s.metricsEndpoint.ifPresent(m -> log.info("proxy metrics at http://{}:{}/metrics", m.address().getHostString(),
+        m.address().getPort()));
     return s;
   }
 
@@ -188,6 +199,11 @@ public final class ProxyServer implements AutoCloseable {
     return link;
   }
 
+  /** Where JSON metrics are served, if configured. */
+  public Optional<InetSocketAddress> metricsAddress() {
+    return metricsEndpoint.map(MetricsEndpoint::address);
+  }
+
   public ProxyConfig config() {
     return config;
   }
@@ -196,6 +212,7 @@ public final class ProxyServer implements AutoCloseable {
   @Override
   public void close() {
     rpc.close();
+    metricsEndpoint.ifPresent(MetricsEndpoint::close);
     link.close();
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     readers.shutdown();
