@@ -28,6 +28,8 @@ final class KernelInvalidator {
   private final ReadWriteLock lock = new ReentrantReadWriteLock();
   private MemorySegment fuse = MemorySegment.NULL;
 
+  // Native access is the point of this class; the JVM runs with --enable-native-access=ALL-UNNAMED (jvm.properties).
+  @SuppressWarnings("restricted")
   KernelInvalidator(Path libfuse) {
     Linker linker = Linker.nativeLinker();
     // The library stays loaded for the JVM's life anyway (jfuse loads it too); a global arena matches that.
