@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
         + " the server only ever sees ciphertext.",
     subcommands = {LsCommand.class, StatCommand.class, CatCommand.class, GetCommand.class, PutCommand.class,
         RmCommand.class, MvCommand.class, MkdirCommand.class, LnCommand.class, WatchCommand.class,
-        ImportCommand.class, CommandLine.HelpCommand.class},
+        ImportCommand.class, MountCommand.class, CommandLine.HelpCommand.class},
     footer = {"%nSettings come from --config FILE (YAML or .properties; default ~/.config/outpost/client.yaml"
         + " if present) and flags, which win: server, token or tokenFile, keyFile, tlsCa, tlsCert, tlsKey, parallelism,"
         + " readAheadBytes.", "%nExample:", "  outpost --help ls", "  outpost ls -l / --server origin.example:7000"

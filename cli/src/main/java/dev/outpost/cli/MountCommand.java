@@ -1,0 +1,60 @@
+package dev.outpost.cli;
+
+import dev.outpost.client.OutpostClient;
+import dev.outpost.fuse.MountOptions;
+import dev.outpost.fuse.OutpostMount;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
+
+@Command(name = "mount", mixinStandardHelpOptions = true,
+    description = "Mount the volume with FUSE until Ctrl-C (or SIGTERM, or fusermount3 -u): ordinary programs "
+        + "read and write it; writes are committed on close/fsync, changes from others show up at once.",
+    footer = {"%nExample:", "  outpost mount 127.0.0.1:7443 /mnt/projects --config client.yaml",
+        "  outpost mount 127.0.0.1:7443 /mnt/projects --read-only --config client.yaml"})
+final class MountCommand implements Callable<Integer> {
+  @Mixin
+  ClientOptions options;
+
+  @Spec
+  CommandSpec spec;
+
+  @ParentCommand
+  OutpostMain main;
+
+  @Parameters(index = "0", paramLabel = "ADDRESS", description = "Origin or branch proxy (HOST:PORT).")
+  String address;
+
+  @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing empty directory.")
+  Path mountPoint;
+
+  @Option(names = "--read-only", description = "Refuse every write with EROFS.")
+  boolean readOnly;
+
+  @Override
+  public Integer call() throws Exception {
+    options.server = address;
+    try (OutpostClient client = options.connect(spec.commandLine());
+        OutpostMount mount = OutpostMount.mount(client, mountPoint, MountOptions.DEFAULTS.withReadOnly(readOnly))) {
+      // SIGINT/SIGTERM run shutdown hooks: unmount there so no stale mount is left behind.
+      Thread unmount = new Thread(mount::close, "outpost-unmount");
+      Runtime.getRuntime().addShutdownHook(unmount);
+      main.out.println("mounted " + address + " on " + mountPoint + (readOnly ? " (read-only)" : "")
+          + "; Ctrl-C unmounts");
+      main.out.flush();
+      mount.awaitUnmount();
+      try {
+        Runtime.getRuntime().removeShutdownHook(unmount);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is already running
+      }
+    }
+    return 0;
+  }
+}
