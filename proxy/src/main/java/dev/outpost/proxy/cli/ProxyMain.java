@@ -35,8 +35,18 @@ public final class ProxyMain implements Runnable {
 
   public static void main(String[] args) {
     CompletableFuture<Void> stop = new CompletableFuture<>();
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop.complete(null), "outpost-proxy-shutdown"));
+    java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+    // On SIGTERM the JVM halts once hooks return: wait for serve to close the cache (queued writes, fsync).
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.complete(null);
+      try {
+        finished.await(30, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "outpost-proxy-shutdown"));
     int code = run(new Io(System.out, System.err, Clock.systemUTC(), stop), args);
+    finished.countDown();
     System.exit(code);
   }
 
