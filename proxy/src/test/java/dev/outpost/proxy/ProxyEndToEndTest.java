@@ -290,4 +290,28 @@ class ProxyEndToEndTest {
       http.close();
     }
   }
+
+  @Test
+  void absentPathsAreRememberedUntilTheyAppear() {
+    try (ProxyFixture f = ProxyFixture.start(dir)) {
+      f.awaitProxyCaughtUp();
+      OutpostClient viaProxy = f.viaProxy();
+      assertThat(viaProxy.statIfExists("/later/x.txt")).isEmpty();
+      long trips = f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES);
+      assertThat(viaProxy.statIfExists("/later/x.txt")).isEmpty();
+      assertThat(f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES)).as("second probe answered locally").isEqualTo(trips);
+
+      OutpostClient direct = f.direct();
+      direct.mkdir("/elsewhere", true);
+      direct.write("/elsewhere/x.txt", random(70, 10), WriteOptions.DEFAULTS);
+      direct.mv("/elsewhere", "/later"); // the file appears by a directory rename above it
+      f.awaitProxyCaughtUp();
+      assertThat(viaProxy.stat("/later/x.txt").size()).isEqualTo(10);
+
+      assertThat(viaProxy.statIfExists("/new.txt")).isEmpty();
+      direct.write("/new.txt", random(71, 20), WriteOptions.DEFAULTS);
+      f.awaitProxyCaughtUp();
+      assertThat(viaProxy.stat("/new.txt").size()).isEqualTo(20);
+    }
+  }
 }

@@ -3,7 +3,10 @@ package dev.outpost.proxy.attrs;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.outpost.core.VolumePath;
+import dev.outpost.core.ErrorCode;
 import dev.outpost.protocol.AttrReply;
+import dev.outpost.protocol.ErrorReply;
+import dev.outpost.protocol.Reply;
 import dev.outpost.protocol.ChangeEvent;
 import dev.outpost.protocol.ChangeKind;
 import dev.outpost.protocol.DirPage;
@@ -30,9 +33,9 @@ public final class AttrCache {
   /** A directory page is cached per position: the name it starts after and the page size asked for. */
   public record PageKey(String startAfter, int maxEntries) {}
 
-  /** What is known of one path. */
+  /** What is known of one path: its attributes, or a NOT_FOUND answer (a negative entry). */
   private static final class Node {
-    volatile AttrReply attr;
+    volatile Reply attr;
     final Map<PageKey, DirPage> pages = new ConcurrentHashMap<>();
   }
 
@@ -51,7 +54,12 @@ public final class AttrCache {
     return epoch.get();
   }
 
-  public Optional<AttrReply> attr(String path) {
+  /**
+   * The cached answer to GETATTR of {@code path}: an {@link AttrReply}, or an {@link ErrorReply} NOT_FOUND. A
+   * negative entry is sound because whatever later creates the path (create, mkdir, symlink, rename onto it or
+   * onto a directory above it) emits an event for the path or an ancestor's subtree, which drops it.
+   */
+  public Optional<Reply> attr(String path) {
     Node n = nodes.getIfPresent(path);
     return n == null ? Optional.empty() : Optional.ofNullable(n.attr);
   }
@@ -62,7 +70,10 @@ public final class AttrCache {
   }
 
   /** Caches an answer unless something was invalidated since {@code epochBefore}. */
-  public void putAttr(String path, AttrReply attr, long epochBefore) {
+  public void putAttr(String path, Reply attr, long epochBefore) {
+    if (!(attr instanceof AttrReply) && !(attr instanceof ErrorReply e && e.code() == ErrorCode.NOT_FOUND)) {
+      throw new IllegalArgumentException("only attributes or NOT_FOUND are cached, not " + attr);
+    }
     Node n = nodes.get(path, p -> new Node());
     n.attr = attr;
     if (epoch.get() != epochBefore) {

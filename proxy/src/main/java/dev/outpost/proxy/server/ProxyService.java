@@ -10,6 +10,7 @@ import dev.outpost.protocol.Commit;
 import dev.outpost.protocol.Create;
 import dev.outpost.protocol.Detach;
 import dev.outpost.protocol.DirPage;
+import dev.outpost.protocol.ErrorReply;
 import dev.outpost.protocol.GetAttr;
 import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.HasBlocks;
@@ -166,8 +167,10 @@ public final class ProxyService implements RequestService {
         return false;
       }
       OriginLink.StreamHandle h = e.getValue();
-      h.generation().rpc().call(h.session(), new Unsubscribe(h.requestId()))
-          .whenComplete((r, err) -> ReferenceCountUtil.release(r));
+      if (h.generation().rpc().isOpen() && link.state() == dev.outpost.proxy.upstream.LinkState.UP) {
+        h.generation().rpc().call(h.session(), new Unsubscribe(h.requestId()))
+            .whenComplete((r, err) -> ReferenceCountUtil.release(r));
+      }
       return true;
     });
     link.clientClosed(connectionId);
@@ -188,8 +191,14 @@ public final class ProxyService implements RequestService {
     metrics.attrMiss();
     long epoch = attrs.epoch();
     upstream(call, r).whenComplete((reply, err) -> {
-      if (err == null && cacheable && reply instanceof AttrReply a) {
+      if (cacheable && err == null && reply instanceof AttrReply a) {
         attrs.putAttr(r.path(), a, epoch);
+      } else if (cacheable && err != null && Errors.unwrap(err).code() == ErrorCode.NOT_FOUND) {
+        // Tree walks and build tools probe for files that do not exist: remember the answer too.
+        ErrorReply notFound = Errors.toReply(err);
+        attrs.putAttr(r.path(), notFound, epoch);
+        call.reply(notFound);
+        return;
       }
       relay(call, reply, err);
     });

@@ -72,7 +72,7 @@ public final class OriginLink implements BlockSource, AutoCloseable {
   private CompletableFuture<Generation> next = new CompletableFuture<>();
   private long generations;
   private int failures;
-  private boolean closed;
+  private volatile boolean closed;
 
   /**
    * @param volume the volume the origin must serve (a proxy pointed at the wrong origin stays DOWN)
@@ -169,7 +169,7 @@ public final class OriginLink implements BlockSource, AutoCloseable {
         s = slot.session;
         gen = slot.generation;
       }
-      if (g != null && s != null && gen == g.number()) {
+      if (g != null && s != null && gen == g.number() && g.rpc().isOpen() && !closed) {
         s.thenAccept(id -> g.rpc().call(0, new Detach(id)).whenComplete((r, err) -> ReferenceCountUtil.release(r)));
       }
       return true;
