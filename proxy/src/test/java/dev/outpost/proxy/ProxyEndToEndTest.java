@@ -308,6 +308,13 @@ class ProxyEndToEndTest {
       f.awaitProxyCaughtUp();
       assertThat(viaProxy.stat("/later/x.txt").size()).isEqualTo(10);
 
+      direct.symlink("/link", "/later/x.txt");
+      f.awaitProxyCaughtUp();
+      assertThat(viaProxy.stat("/link").linkTarget()).isEqualTo("/later/x.txt");
+      long before = f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES);
+      assertThat(viaProxy.readlink("/link")).isEqualTo("/later/x.txt");
+      assertThat(f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES)).as("readlink from cached attributes").isEqualTo(before);
+
       assertThat(viaProxy.statIfExists("/new.txt")).isEmpty();
       direct.write("/new.txt", random(71, 20), WriteOptions.DEFAULTS);
       f.awaitProxyCaughtUp();

@@ -11,6 +11,8 @@ import dev.outpost.protocol.Create;
 import dev.outpost.protocol.Detach;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.ErrorReply;
+import dev.outpost.protocol.FileType;
+import dev.outpost.protocol.LinkTarget;
 import dev.outpost.protocol.GetAttr;
 import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.HasBlocks;
@@ -125,7 +127,7 @@ public final class ProxyService implements RequestService {
         case GetAttr r -> getAttr(call, r);
         case ReadDir r -> readDir(call, r);
         case Lookup r -> forward(call, r, List.of(), false);
-        case ReadLink r -> forward(call, r, List.of(), false);
+        case ReadLink r -> readLink(call, r);
         case HasBlocks r -> forward(call, r, List.of(), false);
         case SnapshotList r -> forward(call, r, List.of(), false);
         case SnapshotCreate r -> forward(call, r, List.of(), false);
@@ -202,6 +204,18 @@ public final class ProxyService implements RequestService {
       }
       relay(call, reply, err);
     });
+  }
+
+  /** A symlink's cached attributes carry its target: answer from them, else ask the origin. */
+  private void readLink(ServerCall call, ReadLink r) {
+    if (r.snapshot().isEmpty() && subscription.live()
+        && attrs.attr(r.path()).orElse(null) instanceof AttrReply a && a.attr().type() == FileType.SYMLINK) {
+      metrics.attrHit();
+      call.reply(new LinkTarget(a.attr().linkTarget()));
+      return;
+    }
+    metrics.attrMiss();
+    forward(call, r, List.of(), false);
   }
 
   private void readDir(ServerCall call, ReadDir r) {
