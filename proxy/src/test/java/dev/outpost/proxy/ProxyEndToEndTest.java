@@ -321,4 +321,32 @@ class ProxyEndToEndTest {
       assertThat(viaProxy.stat("/new.txt").size()).isEqualTo(20);
     }
   }
+
+  @Test
+  void walkingAColdDirectoryCostsOneRoundTrip() throws Exception {
+    try (ProxyFixture f = ProxyFixture.start(dir)) {
+      OutpostClient direct = f.direct();
+      direct.mkdir("/src", true);
+      for (int i = 0; i < 20; i++) {
+        direct.write("/src/f" + i + ".txt", random(200 + i, 500 + 100 * i), WriteOptions.DEFAULTS);
+      }
+      direct.write("/src/big.bin", random(300, 400_000), WriteOptions.DEFAULTS); // several chunks: not prefetched
+      f.awaitProxyCaughtUp();
+      OutpostClient viaProxy = f.viaProxy();
+      assertThat(viaProxy.list("/src")).hasSize(21);
+      assertThat(f.proxy.metrics().count(ProxyMetrics.PREFETCHED)).isEqualTo(20);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+      while (f.proxy.cache().entries() < 20 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      long blocksBefore = f.originBlocksSent();
+      long tripsBefore = f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES);
+      for (int i = 0; i < 20; i++) {
+        assertThat(readAll(viaProxy, "/src/f" + i + ".txt")).isEqualTo(random(200 + i, 500 + 100 * i));
+      }
+      assertThat(f.originBlocksSent() - blocksBefore).as("block fetches while walking the prefetched directory").isZero();
+      // The listing carried every file's attributes (readdir-plus): opening them asks the origin nothing.
+      assertThat(f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES) - tripsBefore).as("attribute trips").isZero();
+    }
+  }
 }

@@ -52,8 +52,13 @@ public record ProxyConfig(String volume, Listen listen, Listen origin, Path toke
    */
   public record Cache(Path dir, long maxBytes, long maxMapBytes, long syncIntervalMillis, int readerThreads) {}
 
-  /** @param maxEntries paths whose attributes and listings are kept */
-  public record Attrs(long maxEntries) {}
+  /**
+   * @param maxEntries paths whose attributes and listings are kept
+   * @param prefetchMaxFileBytes a directory listed cold has the blocks of its one-chunk files up to this cipher
+   *     size fetched ahead (a tree walk then costs one round trip per directory, not per file); 0 = never
+   * @param prefetchMaxBlocks at most this many blocks are prefetched per directory page
+   */
+  public record Attrs(long maxEntries, int prefetchMaxFileBytes, int prefetchMaxBlocks) {}
 
   /** @param initialMillis first retry delay; @param maxMillis the delay doubles up to this (with jitter) */
   public record Reconnect(long initialMillis, long maxMillis) {}

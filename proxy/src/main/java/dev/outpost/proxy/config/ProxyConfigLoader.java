@@ -77,8 +77,11 @@ public final class ProxyConfigLoader {
         Math.max(2, Runtime.getRuntime().availableProcessors()), 1, 256);
 
     JsonNode a = optionalObject(root, "attrs");
-    known(a, "attrs.", Set.of("maxEntries"));
+    known(a, "attrs.", Set.of("maxEntries", "prefetchMaxFileBytes", "prefetchMaxBlocks"));
     long attrEntries = number(a, "maxEntries", "attrs.maxEntries", DEFAULT_ATTR_ENTRIES, 0, 100_000_000);
+    int prefetchBytes = (int) size(a, "prefetchMaxFileBytes", "attrs.prefetchMaxFileBytes", 64 << 10, 0,
+        Frames.MAX_BLOCK_BYTES);
+    int prefetchBlocks = (int) number(a, "prefetchMaxBlocks", "attrs.prefetchMaxBlocks", 256, 0, 4096);
 
     JsonNode r = optionalObject(root, "reconnect");
     known(r, "reconnect.", Set.of("initialMillis", "maxMillis"));
@@ -92,7 +95,7 @@ public final class ProxyConfigLoader {
         600_000);
     Optional<ProxyConfig.Listen> metrics = metrics(root.get("metrics"));
     return new ProxyConfig(volume, listen, origin, tokenFile, publicKey, tls, upstreamTls,
-        new ProxyConfig.Cache(dir, maxBytes, maxMap, sync, readers), new ProxyConfig.Attrs(attrEntries),
+        new ProxyConfig.Cache(dir, maxBytes, maxMap, sync, readers), new ProxyConfig.Attrs(attrEntries, prefetchBytes, prefetchBlocks),
         new ProxyConfig.Reconnect(initial, max), maxFrame, timeout, metrics);
   }
 

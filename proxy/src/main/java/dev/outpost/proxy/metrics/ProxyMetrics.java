@@ -33,6 +33,7 @@ public final class ProxyMetrics {
   public static final String ORIGIN_CORRUPT = PREFIX + "origin.corruptBlocks";
   public static final String CACHE_BYTES = PREFIX + "cache.bytes";
   public static final String CACHE_ENTRIES = PREFIX + "cache.entries";
+  public static final String PREFETCHED = PREFIX + "cache.prefetched";
   public static final String ATTR_HITS = PREFIX + "attrs.hits";
   public static final String ATTR_MISSES = PREFIX + "attrs.misses";
   public static final String INVALIDATIONS = PREFIX + "attrs.invalidations";
@@ -57,6 +58,7 @@ public final class ProxyMetrics {
   private final Counter evictions = registry.counter(EVICTIONS);
   private final Counter corruptDropped = registry.counter(CORRUPT_DROPPED);
   private final Counter originCorrupt = registry.counter(ORIGIN_CORRUPT);
+  private final Counter prefetched = registry.counter(PREFETCHED);
   private final Counter attrHits = registry.counter(ATTR_HITS);
   private final Counter attrMisses = registry.counter(ATTR_MISSES);
   private final Counter invalidations = registry.counter(INVALIDATIONS);
@@ -116,6 +118,11 @@ public final class ProxyMetrics {
   /** A block from the origin that did not hash to its id: refused. */
   public void originCorrupt() {
     originCorrupt.inc();
+  }
+
+  /** Blocks of small files fetched ahead after a cold directory listing. */
+  public void prefetched(int n) {
+    prefetched.inc(n);
   }
 
   public void attrHit() {

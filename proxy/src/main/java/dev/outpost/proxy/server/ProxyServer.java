@@ -98,7 +98,7 @@ public final class ProxyServer implements AutoCloseable {
       this.flights = new BlockFlights(cache, link, readers, metrics);
       TokenBook tokens = new TokenBook(new TokenVerifier(originKey, clock), config.volume());
       ProxyService service = new ProxyService(config.volume(), link, cache, flights, attrs, subscription, tokens,
-          metrics, readers, clock);
+          metrics, readers, clock, config.attrs().prefetchMaxFileBytes(), config.attrs().prefetchMaxBlocks());
       subscription.start();
       link.onUp(g -> g.rpc().onPush(push -> {
         // The transport does not tell which upstream session a push was for, so a recall cannot be routed to

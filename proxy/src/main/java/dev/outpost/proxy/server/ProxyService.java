@@ -3,6 +3,7 @@ package dev.outpost.proxy.server;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.VolumePath;
 import dev.outpost.crypto.BlockIds;
 import dev.outpost.protocol.AttrReply;
 import dev.outpost.protocol.Attach;
@@ -59,6 +60,7 @@ import io.netty.util.ReferenceCountUtil;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -94,9 +96,14 @@ public final class ProxyService implements RequestService {
   private final Clock clock;
   private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
   private final Map<StreamKey, OriginLink.StreamHandle> forwardedStreams = new ConcurrentHashMap<>();
+  private final int prefetchMaxFileBytes;
+  private final int prefetchMaxBlocks;
 
   ProxyService(String volume, OriginLink link, BlockCache cache, BlockFlights flights, AttrCache attrs,
-      ChangeSubscription subscription, TokenBook tokens, ProxyMetrics metrics, ExecutorService readers, Clock clock) {
+      ChangeSubscription subscription, TokenBook tokens, ProxyMetrics metrics, ExecutorService readers, Clock clock,
+      int prefetchMaxFileBytes, int prefetchMaxBlocks) {
+    this.prefetchMaxFileBytes = prefetchMaxFileBytes;
+    this.prefetchMaxBlocks = prefetchMaxBlocks;
     this.volume = volume;
     this.link = link;
     this.cache = cache;
@@ -234,9 +241,41 @@ public final class ProxyService implements RequestService {
     upstream(call, r).whenComplete((reply, err) -> {
       if (err == null && cacheable && reply instanceof DirPage p) {
         attrs.putPage(r.path(), key, p, epoch);
+        // Readdir-plus: each entry carries the child's full attributes, so a tree walk learns a whole directory
+        // in one round trip. Same epoch rule: dropped if anything was invalidated meanwhile.
+        for (var e : p.entries()) {
+          attrs.putAttr(VolumePath.join(r.path(), e.name()), new AttrReply(e.attr()), epoch);
+        }
+        prefetchSmallFiles(p);
       }
       relay(call, reply, err);
     });
+  }
+
+  /**
+   * A directory listed cold is usually about to be walked: fetch the blocks of its one-chunk files now, in one
+   * batched, single-flight request, so reading each file costs no WAN round trip. Bounded per page.
+   */
+  private void prefetchSmallFiles(DirPage page) {
+    if (prefetchMaxFileBytes <= 0 || prefetchMaxBlocks <= 0) {
+      return;
+    }
+    List<BlockId> ids = new java.util.ArrayList<>();
+    for (var e : page.entries()) {
+      var root = e.attr().root();
+      if (root.isPresent() && root.get().depth() == 0 && root.get().cipherLength() <= prefetchMaxFileBytes
+          && !cache.contains(root.get().block())) {
+        ids.add(root.get().block());
+        if (ids.size() >= prefetchMaxBlocks) {
+          break;
+        }
+      }
+    }
+    if (!ids.isEmpty()) {
+      metrics.prefetched(ids.size());
+      // Failures only mean a later read fetches the block itself.
+      flights.fetch(ids).values().forEach(f -> f.exceptionally(e -> Optional.empty()));
+    }
   }
 
   // ---- relaying ----
