@@ -99,4 +99,63 @@ class LinkTest {
       }
     }
   }
+
+  @Test
+  void cachedBlocksKeepServingWhileTheOriginIsDownAndOtherRequestsFailUnavailable() throws Exception {
+    try (ProxyFixture f = new ProxyFixture(dir, "requestTimeoutMillis: 300\n", false)) {
+      byte[] content = random(9, 400_000);
+      f.direct().write("/cached.bin", content, WriteOptions.DEFAULTS);
+      f.awaitProxyCaughtUp();
+      assertThat(readAll(f.viaProxy(), "/cached.bin")).isEqualTo(content);
+      f.proxy.cache().flushed().join();
+      java.util.List<dev.outpost.core.BlockId> ids = new java.util.ArrayList<>();
+      f.proxy.cache().blockStore().forEachId((id, len) -> ids.add(id));
+
+      int port = f.stopOrigin();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (f.proxy.linkState() == LinkState.UP && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
+      assertThat(f.proxy.linkState()).isNotEqualTo(LinkState.UP);
+      assertThat(f.proxy.subscription().live()).isFalse();
+
+      io.netty.channel.EventLoopGroup group = dev.outpost.transport.Transports.newGroup("test-down", 1);
+      try {
+        var rpc = dev.outpost.transport.RpcClient.connect(group, f.proxy.address(),
+            dev.outpost.transport.RpcClient.Options.plain("t", f.adminToken));
+        java.util.concurrent.atomic.AtomicInteger got = new java.util.concurrent.atomic.AtomicInteger();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        rpc.stream(0, new dev.outpost.protocol.GetBlocks(ids), new dev.outpost.transport.ReplyStream() {
+          @Override
+          public void onReply(dev.outpost.protocol.Reply reply, boolean last) {
+            if (reply instanceof dev.outpost.protocol.BlockData) {
+              got.incrementAndGet();
+            }
+            io.netty.util.ReferenceCountUtil.release(reply);
+            if (last) {
+              done.complete(null);
+            }
+          }
+
+          @Override
+          public void onError(dev.outpost.core.OutpostException error) {
+            done.completeExceptionally(error);
+          }
+        });
+        done.get(10, TimeUnit.SECONDS);
+        assertThat(got.get()).isEqualTo(ids.size());
+        var err = org.assertj.core.api.Assertions.catchThrowableOfType(java.util.concurrent.ExecutionException.class,
+            () -> rpc.call(new dev.outpost.protocol.GetAttr("", "/cached.bin")).get(10, TimeUnit.SECONDS));
+        assertThat(((dev.outpost.core.OutpostException) err.getCause()).code())
+            .isEqualTo(dev.outpost.core.ErrorCode.UNAVAILABLE);
+        rpc.close();
+      } finally {
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      }
+
+      f.startOriginOn(port);
+      f.awaitProxyCaughtUp();
+      assertThat(readAll(f.viaProxy(), "/cached.bin")).isEqualTo(content);
+    }
+  }
 }

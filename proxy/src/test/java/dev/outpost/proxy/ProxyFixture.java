@@ -87,8 +87,18 @@ final class ProxyFixture implements AutoCloseable {
 
   /** Stops the origin (the proxy's link drops) and starts it again on the same port and data. */
   void restartOrigin() {
+    int port = stopOrigin();
+    startOrigin(port);
+  }
+
+  /** Stops the origin; returns its port for {@link #startOriginOn}. */
+  int stopOrigin() {
     int port = origin.address().getPort();
     origin.close();
+    return port;
+  }
+
+  void startOriginOn(int port) {
     startOrigin(port);
   }
 
