@@ -194,13 +194,23 @@ public final class OriginLink implements BlockSource, AutoCloseable {
     }
   }
 
+  /**
+   * Fetches on the proxy's own session. If the connection is lost mid-answer, the ids not yet answered are asked
+   * again once on the next connection (reads are idempotent), so a WAN blip does not fail a client's read.
+   */
   @Override
   public void fetch(List<BlockId> ids, Sink sink) {
+    fetch(ids, sink, 1);
+  }
+
+  private void fetch(List<BlockId> ids, Sink sink, int retries) {
     generation().whenComplete((g, err) -> {
       if (err != null) {
         sink.done(Errors.unwrap(err));
         return;
       }
+      // Touched only on g's event loop, where the stream's callbacks run.
+      java.util.Set<BlockId> answered = new java.util.HashSet<>();
       g.rpc().stream(0, new GetBlocks(ids), new ReplyStream() {
         @Override
         public void onReply(Reply reply, boolean last) {
@@ -209,9 +219,13 @@ public final class OriginLink implements BlockSource, AutoCloseable {
               case BlockData d -> {
                 byte[] bytes = new byte[d.cipher().readableBytes()];
                 d.cipher().getBytes(d.cipher().readerIndex(), bytes);
+                answered.add(d.id());
                 sink.block(d.id(), bytes);
               }
-              case BlockMissing m -> sink.missing(m.id());
+              case BlockMissing m -> {
+                answered.add(m.id());
+                sink.missing(m.id());
+              }
               default -> log.warn("origin answered GET_BLOCKS with {}", reply.getClass().getSimpleName());
             }
           } finally {
@@ -224,7 +238,13 @@ public final class OriginLink implements BlockSource, AutoCloseable {
 
         @Override
         public void onError(OutpostException error) {
-          sink.done(error);
+          List<BlockId> rest = ids.stream().filter(id -> !answered.contains(id)).toList();
+          if (error.code() == ErrorCode.UNAVAILABLE && retries > 0 && !rest.isEmpty() && !closed) {
+            log.debug("origin connection lost during a block fetch; asking again for {} blocks", rest.size());
+            fetch(rest, sink, retries - 1);
+          } else {
+            sink.done(error);
+          }
         }
       });
     });
