@@ -12,6 +12,10 @@ import dev.outpost.proxy.cache.BlockSource;
 import dev.outpost.proxy.metrics.ProxyMetrics;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import dev.outpost.store.BlockStore;
+import dev.outpost.store.LmdbStorage;
+import dev.outpost.store.StorageConfig;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,7 +72,8 @@ class BlockCacheTest {
       p.get().release();
       // Evicted blocks are gone from LMDB too: what is stored is what is indexed.
       assertThat(cache.blockStore().count()).isEqualTo(cache.entries());
-      assertThat(cache.blockStore().bytes()).isLessThanOrEqualTo(bound + pinnedBytes.length);
+      assertThat(cache.blockStore().bytes())
+          .isLessThanOrEqualTo(bound + pinnedBytes.length + BlockCache.CRC_BYTES * cache.entries());
 
       cache.unpin(pinned);
       cache.cleanUp();
@@ -96,6 +101,82 @@ class BlockCacheTest {
       assertThat(ids).allMatch(cache::contains);
       assertThat(cache.loadState("journal.seq", 0)).isEqualTo(42);
       System.out.printf("index rebuild: 2000 blocks in %d ms%n", cache.rebuildTime().toMillis());
+    }
+  }
+
+  @Test
+  void aChangedByteAnywhereInAStoredValueIsCaughtByTheCrcAndDropped() {
+    ProxyMetrics metrics = new ProxyMetrics();
+    Random r = new Random(4);
+    byte[] b = block(r, 70_000);
+    BlockId id = BlockIds.of(b);
+    // Positions in the CRC itself, at the start, middle and end of the cipher.
+    int[] positions = {0, 3, 4, 35_000, 4 + b.length - 1};
+    for (int pos : positions) {
+      try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
+        cache.store(id, b).join();
+        ByteBuf ok = cache.read(id, ByteBufAllocator.DEFAULT).orElseThrow();
+        byte[] served = new byte[ok.readableBytes()];
+        ok.readBytes(served);
+        ok.release();
+        assertThat(served).isEqualTo(b);
+        byte[] value = cache.blockStore().withBlock(id, bb -> {
+          byte[] v = new byte[bb.remaining()];
+          bb.get(v);
+          return v;
+        }).orElseThrow();
+        assertThat(value).hasSize(BlockCache.CRC_BYTES + b.length);
+        value[pos] ^= 0x01;
+        cache.blockStore().delete(id);
+        cache.blockStore().put(id, ByteBuffer.wrap(value));
+
+        long before = metrics.count(ProxyMetrics.CORRUPT_DROPPED);
+        assertThat(cache.read(id, ByteBufAllocator.DEFAULT)).as("flipped byte %d", pos).isEmpty();
+        assertThat(metrics.count(ProxyMetrics.CORRUPT_DROPPED)).isEqualTo(before + 1);
+        cache.flushed().join();
+        assertThat(cache.contains(id)).isFalse();
+        assertThat(cache.blockStore().contains(id)).isFalse();
+      }
+    }
+  }
+
+  @Test
+  void aCacheOfTheFirstFormatIsMigratedVerifyingEachBlock() {
+    Random r = new Random(5);
+    List<byte[]> good = new ArrayList<>();
+    byte[] rotten = block(r, 3000);
+    BlockId rottenId = BlockIds.of(rotten);
+    rotten[100] ^= 0x40;
+    try (LmdbStorage storage = LmdbStorage.open(dir, new StorageConfig(64L << 20, 256L << 20, 16, false))) {
+      BlockStore legacy = storage.blockStore("blocks");
+      // More than one migration batch.
+      for (int i = 0; i < 600; i++) {
+        byte[] b = block(r, 100 + r.nextInt(5000));
+        good.add(b);
+        legacy.put(BlockIds.of(b), ByteBuffer.wrap(b));
+      }
+      legacy.put(rottenId, ByteBuffer.wrap(rotten));
+    }
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, new ProxyMetrics())) {
+      assertThat(cache.migrated()).isEqualTo(600);
+      assertThat(cache.entries()).isEqualTo(600);
+      assertThat(cache.contains(rottenId)).isFalse();
+      for (byte[] b : good) {
+        ByteBuf got = cache.read(BlockIds.of(b), ByteBufAllocator.DEFAULT).orElseThrow();
+        try {
+          byte[] bytes = new byte[got.readableBytes()];
+          got.getBytes(got.readerIndex(), bytes);
+          assertThat(bytes).isEqualTo(b);
+        } finally {
+          got.release();
+        }
+      }
+      assertThat(cache.weightedBytes()).isEqualTo(good.stream().mapToLong(b -> b.length).sum());
+    }
+    // Migrated once: the next open finds nothing to move and the same blocks.
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, new ProxyMetrics())) {
+      assertThat(cache.migrated()).isZero();
+      assertThat(cache.entries()).isEqualTo(600);
     }
   }
 

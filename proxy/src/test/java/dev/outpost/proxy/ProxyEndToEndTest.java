@@ -208,7 +208,7 @@ class ProxyEndToEndTest {
       // Flip one bit of one cached value behind the proxy's back.
       BlockId victim;
       try (LmdbStorage storage = LmdbStorage.open(f.cacheDir, new StorageConfig(64L << 20, 1L << 30, 16, false))) {
-        var blocks = storage.blockStore("blocks");
+        var blocks = storage.blockStore(dev.outpost.proxy.cache.BlockCache.BLOCKS);
         List<BlockId> ids = new ArrayList<>();
         blocks.forEachId((id, len) -> ids.add(id));
         victim = ids.get(0);
@@ -220,7 +220,7 @@ class ProxyEndToEndTest {
           }
         }).orElseThrow()];
         blocks.withBlock(victim, bb -> bb.duplicate().get(bytes));
-        bytes[bytes.length / 2] ^= 0x10;
+        bytes[bytes.length / 2] ^= 0x10; // in the cipher, past the CRC in front
         blocks.delete(victim);
         blocks.put(victim, ByteBuffer.wrap(bytes));
       }

@@ -27,7 +27,8 @@ final class CacheWriter implements AutoCloseable {
 
   sealed interface Op permits Put, Delete, State, Barrier {}
 
-  record Put(BlockId id, byte[] cipher, CompletableFuture<Boolean> done) implements Op {}
+  /** @param value the stored form, {@code crc32c ‖ cipher} */
+  record Put(BlockId id, ByteBuffer value, CompletableFuture<Boolean> done) implements Op {}
 
   record Delete(BlockId id) implements Op {}
 
@@ -78,7 +79,7 @@ final class CacheWriter implements AutoCloseable {
       }
       batch.clear();
       batch.add((Op) first);
-      long bytes = first instanceof Put p ? p.cipher().length : 0;
+      long bytes = first instanceof Put p ? p.value().remaining() : 0;
       boolean stop = false;
       while (batch.size() < MAX_BATCH_OPS && bytes < MAX_BATCH_BYTES) {
         Object next = queue.poll();
@@ -91,7 +92,7 @@ final class CacheWriter implements AutoCloseable {
         }
         batch.add((Op) next);
         if (next instanceof Put p) {
-          bytes += p.cipher().length;
+          bytes += p.value().remaining();
         }
       }
       commit(batch);
@@ -108,7 +109,7 @@ final class CacheWriter implements AutoCloseable {
         Map<String, Long> states = new HashMap<>();
         for (int i = 0; i < batch.size(); i++) {
           switch (batch.get(i)) {
-            case Put p -> added[i] = blocks.put(txn, p.id(), ByteBuffer.wrap(p.cipher()));
+            case Put p -> added[i] = blocks.put(txn, p.id(), p.value());
             // One queue orders a block's eviction before any refetch of it (a refetch needs the miss the eviction
             // causes), so a delete never removes a newer copy.
             case Delete d -> blocks.delete(txn, d.id());
