@@ -59,7 +59,7 @@ public final class RpcClient implements AutoCloseable {
   private final InetSocketAddress remote;
   private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicInteger nextRequestId = new AtomicInteger(1);
-  private volatile Consumer<Reply> pushHandler = r -> ReferenceCountUtil.release(r);
+  private volatile PushHandler pushHandler = (session, r) -> ReferenceCountUtil.release(r);
   private volatile Welcome welcome;
 
   private sealed interface Pending permits Single, Streamed {}
@@ -183,9 +183,27 @@ public final class RpcClient implements AutoCloseable {
     });
   }
 
-  /** Receives server pushes (request id 0, e.g. LEASE_RECALL); the handler owns what it gets. */
-  public void onPush(Consumer<Reply> handler) {
+  /** Receives server pushes: unsolicited replies with request id 0, such as LEASE_RECALL. */
+  @FunctionalInterface
+  public interface PushHandler {
+    /**
+     * Called on the connection's event loop, in arrival order: do not block in it.
+     *
+     * @param session the session the push is addressed to (0, or one opened with {@link #attach}), so a proxy
+     *     can route it to the client that session acts for
+     * @param reply the push; the handler owns it (release one holding a buffer)
+     */
+    void onPush(int session, Reply reply);
+  }
+
+  /** Sets who receives server pushes (replacing the previous handler); unhandled pushes are released. */
+  public void onPush(PushHandler handler) {
     this.pushHandler = handler;
+  }
+
+  /** {@link #onPush(PushHandler)} for a connection with one session, where the session does not matter. */
+  public void onPush(Consumer<Reply> handler) {
+    this.pushHandler = (session, reply) -> handler.accept(reply);
   }
 
   /** False while the outbound buffer is above its high-water mark. */
@@ -272,7 +290,11 @@ public final class RpcClient implements AutoCloseable {
       }
       int id = frame.requestId();
       if (id == 0) {
-        pushHandler.accept(reply);
+        try {
+          pushHandler.onPush(frame.session(), reply);
+        } catch (RuntimeException e) {
+          log.warn("push handler failed for a push from {}", remote, e);
+        }
         return;
       }
       Pending p = frame.more() ? pending.get(id) : pending.remove(id);

@@ -85,17 +85,17 @@ final class ServerConnectionHandler extends SimpleChannelInboundHandler<Frame> {
       return;
     }
     int version;
-    Optional<Principal> principal = Optional.empty();
+    Session own = Session.anonymous(0, connectionId);
     try {
       version = ProtocolVersion.negotiate(hello);
       if (!hello.token().isEmpty()) {
-        principal = Optional.of(authenticator.authenticate(hello.token()));
+        own = Session.authenticated(0, authenticator.authenticate(hello.token()), hello.token(), connectionId);
       }
     } catch (OutpostException e) {
       refuse(ctx, frame.requestId(), e.code(), e.getMessage());
       return;
     }
-    sessions.put(0, new Session(0, principal, connectionId));
+    sessions.put(0, own);
     welcomed = true;
     answer(ctx, frame, service.welcome(version));
   }
@@ -107,7 +107,7 @@ final class ServerConnectionHandler extends SimpleChannelInboundHandler<Frame> {
       }
       Principal p = authenticator.authenticate(attach.token());
       int id = nextSessionId++;
-      sessions.put(id, new Session(id, Optional.of(p), connectionId));
+      sessions.put(id, Session.authenticated(id, p, attach.token(), connectionId));
       answer(ctx, frame, new Attached(id));
     } catch (OutpostException e) {
       answer(ctx, frame, Errors.toReply(e));
@@ -131,7 +131,7 @@ final class ServerConnectionHandler extends SimpleChannelInboundHandler<Frame> {
     } catch (RuntimeException e) {
       if (call == null) {
         ReferenceCountUtil.release(request);
-        call = new ServerCall(ctx.channel(), frame.requestId(), new Session(frame.session(), Optional.empty(), connectionId));
+        call = new ServerCall(ctx.channel(), frame.requestId(), Session.anonymous(frame.session(), connectionId));
       }
       OutpostException oe = Errors.unwrap(e);
       if (oe.code() == ErrorCode.INTERNAL) {

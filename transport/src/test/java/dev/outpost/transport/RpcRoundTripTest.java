@@ -55,6 +55,7 @@ class RpcRoundTripTest {
   /** Answers GetAttr with a fixed file, GetBlocks with one frame per id, Unlink with an error. */
   private static final class EchoService implements RequestService {
     volatile String lastSubject;
+    volatile Session lastSession;
 
     @Override
     public Welcome welcome(int version) {
@@ -64,7 +65,13 @@ class RpcRoundTripTest {
     @Override
     public void handle(ServerCall call, Request request) {
       lastSubject = call.session().principal().orElseThrow().subject();
+      lastSession = call.session();
       switch (request) {
+        case GetAttr g when g.path().equals("/push") -> {
+          // Answer, then push a recall to the session that asked (as the origin does to a lease holder).
+          call.reply(new Ok());
+          call.push(new dev.outpost.protocol.LeaseRecall("/on-session-" + call.session().id(), 1));
+        }
         case GetAttr g -> call.reply(new AttrReply(new FileAttr(2, FileType.FILE, 0644, 5, 0, 3, Optional.empty(), "")));
         case GetBlocks g -> {
           for (int i = 0; i < g.ids().size(); i++) {
@@ -92,6 +99,7 @@ class RpcRoundTripTest {
   private static Principal principalFor(String token) {
     return switch (token) {
       case "good", "other" -> new Principal(token, Principal.Access.WRITE, FAR);
+      case "s3cret-token" -> new Principal("someone", Principal.Access.READ, FAR);
       case "expired" -> new Principal("old", Principal.Access.READ, Instant.parse("2000-01-01T00:00:00Z"));
       default -> throw new OutpostException(ErrorCode.UNAUTHORIZED, "bad token");
     };
@@ -218,6 +226,42 @@ class RpcRoundTripTest {
         .satisfies(e -> assertThat(Errors.unwrap(e).code()).isEqualTo(ErrorCode.UNAUTHORIZED));
     assertThatThrownBy(() -> proxyLike.call(999, new GetAttr("", "/a")).join())
         .satisfies(e -> assertThat(Errors.unwrap(e).code()).isEqualTo(ErrorCode.UNAUTHORIZED));
+  }
+
+  @Test
+  void sessionsKeepTheTokenTheyWereAuthenticatedWithButDoNotPrintIt() {
+    RpcServer s = server(Optional.empty());
+    RpcClient proxyLike = client(s, "good");
+    proxyLike.call(0, new GetAttr("", "/a")).join();
+    assertThat(service.lastSession.token()).contains("good");
+    int session = proxyLike.attach("s3cret-token").join();
+    proxyLike.call(session, new GetAttr("", "/a")).join();
+    assertThat(service.lastSession.id()).isEqualTo(session);
+    assertThat(service.lastSession.token()).contains("s3cret-token");
+    assertThat(service.lastSession.toString()).doesNotContain("s3cret").contains("id=" + session).contains("someone");
+    assertThatThrownBy(() -> new Session(1, Optional.empty(), Optional.of("t"), 1))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void pushesSayWhichSessionTheyAreFor() throws Exception {
+    RpcServer s = server(Optional.empty());
+    RpcClient proxyLike = client(s, "good");
+    int a = proxyLike.attach("other").join();
+    int b = proxyLike.attach("good").join();
+    java.util.concurrent.LinkedBlockingQueue<String> got = new java.util.concurrent.LinkedBlockingQueue<>();
+    proxyLike.onPush((session, reply) -> got.add(session + " " + ((dev.outpost.protocol.LeaseRecall) reply).path()));
+    // Sessions served out of order: each push names the session it was for.
+    proxyLike.call(b, new GetAttr("", "/push")).join();
+    proxyLike.call(a, new GetAttr("", "/push")).join();
+    proxyLike.call(0, new GetAttr("", "/push")).join();
+    assertThat(List.of(got.poll(10, TimeUnit.SECONDS), got.poll(10, TimeUnit.SECONDS), got.poll(10, TimeUnit.SECONDS)))
+        .containsExactly(b + " /on-session-" + b, a + " /on-session-" + a, "0 /on-session-0");
+    // The one-argument form still works for single-session connections.
+    CompletableFuture<Reply> single = new CompletableFuture<>();
+    proxyLike.onPush(single::complete);
+    proxyLike.call(a, new GetAttr("", "/push")).join();
+    assertThat(single.get(10, TimeUnit.SECONDS)).isEqualTo(new dev.outpost.protocol.LeaseRecall("/on-session-" + a, 1));
   }
 
   @Test
