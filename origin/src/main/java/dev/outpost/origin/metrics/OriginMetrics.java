@@ -24,6 +24,8 @@ public final class OriginMetrics {
   public static final String BYTES_OUT = PREFIX + "bytes.out";
   public static final String BLOCKS_SENT = PREFIX + "blocks.sent";
   public static final String BLOCKS_STORED = PREFIX + "blocks.stored";
+  /** Durable write transactions of uploaded blocks and touches: blocks.stored / blocks.batches is the batch size. */
+  public static final String BLOCK_BATCHES = PREFIX + "blocks.batches";
   public static final String COMMITS = PREFIX + "commits";
   public static final String CONFLICTS = PREFIX + "conflicts";
   public static final String FENCED = PREFIX + "fenced";
@@ -49,6 +51,7 @@ public final class OriginMetrics {
   private final Meter bytesOut = registry.meter(BYTES_OUT);
   private final Counter blocksSent = registry.counter(BLOCKS_SENT);
   private final Counter blocksStored = registry.counter(BLOCKS_STORED);
+  private final Counter blockBatches = registry.counter(BLOCK_BATCHES);
   private final Counter commits = registry.counter(COMMITS);
   private final Counter conflicts = registry.counter(CONFLICTS);
   private final Counter fenced = registry.counter(FENCED);
@@ -84,6 +87,10 @@ public final class OriginMetrics {
 
   public void blockStored() {
     blocksStored.inc();
+  }
+
+  public void blockBatch() {
+    blockBatches.inc();
   }
 
   public void commit() {

@@ -69,7 +69,7 @@ public final class OriginServer implements AutoCloseable {
         config.leases().maxTtlSeconds() * 1000);
     this.feed = new ChangeFeed(volume, readers, metrics, config.journal().subscriberQueueEvents(), 256);
     this.service = new OriginService(volume, feed, leases, metrics, clock, readers, writer, AGENT,
-        config.maxFrameBytes());
+        config.maxFrameBytes(), config.server().queuedRequests());
     metrics.gauge(OriginMetrics.JOURNAL_SEQ, volume::currentSeq);
     metrics.gauge(OriginMetrics.JOURNAL_LENGTH, () -> Math.max(0, volume.currentSeq() - volume.oldestRetainedSeq() + 1));
     metrics.gauge(OriginMetrics.LEASES_LIVE, leases::liveCount);
@@ -194,6 +194,7 @@ public final class OriginServer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    service.shutdown();
     volume.close();
     log.info("origin stopped");
   }

@@ -89,14 +89,16 @@ public final class OriginService implements RequestService {
   private final String agent;
   private final int blockRefsPerFrame;
   private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
+  private final BlockBatcher batcher;
 
   /**
    * @param readers bounded pool for reads
    * @param writer a single-thread executor with a bounded queue, for every mutation
    * @param maxFrameBytes the connection's frame limit, to size LIST_BLOCKS batches
+   * @param maxQueuedUploads uploads (and HAS_BLOCKS touches) waiting for the writer at most; more answer BUSY
    */
   public OriginService(Volume volume, ChangeFeed feed, LeaseTable leases, OriginMetrics metrics, Clock clock,
-      ExecutorService readers, ExecutorService writer, String agent, int maxFrameBytes) {
+      ExecutorService readers, ExecutorService writer, String agent, int maxFrameBytes, int maxQueuedUploads) {
     this.volume = volume;
     this.feed = feed;
     this.leases = leases;
@@ -105,6 +107,7 @@ public final class OriginService implements RequestService {
     this.readers = readers;
     this.writer = writer;
     this.agent = agent;
+    this.batcher = new BlockBatcher(volume, writer, metrics, maxQueuedUploads);
     // A BlockRef is 36 bytes on the wire; keep a margin for the header and the count.
     this.blockRefsPerFrame = Math.max(1, Math.min(BlockRefs.MAX_REFS, (maxFrameBytes - 1024) / 40));
   }
@@ -130,7 +133,7 @@ public final class OriginService implements RequestService {
         case ReadDir r -> read(call, "readdir",
             () -> volume.readDir(r.snapshot(), r.path(), r.startAfter(), r.maxEntries()));
         case ReadLink r -> read(call, "readlink", () -> new LinkTarget(volume.readLink(r.snapshot(), r.path())));
-        case HasBlocks r -> read(call, "has_blocks", () -> new MissingBlocks(volume.missingBlocks(r.ids())));
+        case HasBlocks r -> read(call, "has_blocks", () -> hasBlocks(r));
         case SnapshotList r -> read(call, "snapshot_list", () -> new Snapshots(volume.listSnapshots()));
         case GetBlocks r -> getBlocks(call, r);
         case ListBlocks r -> listBlocks(call, r);
@@ -195,9 +198,20 @@ public final class OriginService implements RequestService {
     feed.connectionClosed(connectionId);
   }
 
-  /** Runs maintenance work (GC, automatic snapshots) on the writer thread, after the queued mutations. */
+  /**
+   * Runs maintenance work (GC, automatic snapshots) on the writer thread, after the queued mutations and after
+   * writing the uploads and touches queued so far (GC must see every touch already promised).
+   */
   public <T> java.util.concurrent.Future<T> onWriterThread(java.util.concurrent.Callable<T> task) {
-    return writer.submit(task);
+    return writer.submit(() -> {
+      batcher.flush();
+      return task.call();
+    });
+  }
+
+  /** Fails the uploads still queued once the worker pools have stopped, releasing their buffers. */
+  public void shutdown() {
+    batcher.failQueued(new OutpostException(ErrorCode.UNAVAILABLE, "origin is shutting down; block not stored"));
   }
 
   // ---- reads ----
@@ -334,28 +348,85 @@ public final class OriginService implements RequestService {
     }, AttrReply::new);
   }
 
+  /**
+   * Verifies the block (SHA-256, format) on the reader pool — never on the event loop, never on the writer —
+   * then hands it to the batcher, which answers once the block's batch is durable and releases its buffer.
+   */
   private void putBlock(ServerCall call, PutBlock r) {
     try {
       require(call, Access.WRITE, "put_block");
       metrics.bytesIn(r.cipher().readableBytes());
-      writer.execute(() -> {
-        try (Timer.Context t = metrics.time("put_block")) {
-          volume.putBlock(r.id(), r.cipher().nioBuffer());
-          metrics.blockStored();
-          call.reply(new Ok());
-        } catch (RuntimeException e) {
-          fail(call, e);
-        } finally {
-          r.release();
-        }
-      });
+      Timer.Context timer = metrics.time("put_block");
+      try {
+        readers.execute(() -> verifyAndQueue(call, r, timer));
+      } catch (RejectedExecutionException e) {
+        timer.stop();
+        throw e;
+      }
     } catch (RejectedExecutionException e) {
       r.release();
-      busy(call, "writer");
+      busy(call, "reader");
     } catch (RuntimeException e) {
       r.release();
       throw e;
     }
+  }
+
+  private void verifyAndQueue(ServerCall call, PutBlock r, Timer.Context timer) {
+    Volume.VerifiedBlock block;
+    try {
+      block = volume.verifyBlock(r.id(), r.cipher().nioBuffer());
+    } catch (RuntimeException | Error e) {
+      timer.stop();
+      r.release();
+      if (e instanceof RuntimeException re) {
+        fail(call, re);
+        return;
+      }
+      if (!call.ended()) {
+        call.fail(new OutpostException(ErrorCode.INTERNAL, "origin failure: " + e));
+      }
+      throw (Error) e;
+    }
+    batcher.submit(new BlockBatcher.Upload() {
+      @Override
+      public Volume.VerifiedBlock block() {
+        return block;
+      }
+
+      @Override
+      public void stored() {
+        try {
+          metrics.blockStored();
+          call.reply(new Ok());
+        } finally {
+          timer.stop();
+          r.release();
+        }
+      }
+
+      @Override
+      public void failed(OutpostException why) {
+        try {
+          fail(call, why);
+        } finally {
+          timer.stop();
+          r.release();
+        }
+      }
+    });
+  }
+
+  /**
+   * Presence in a read transaction; the GC touch of the present ids is queued for the next upload batch
+   * rather than synced here (why that is safe: {@link BlockBatcher}).
+   */
+  private MissingBlocks hasBlocks(HasBlocks r) {
+    List<BlockId> absent = volume.absentBlocks(r.ids());
+    java.util.Set<BlockId> present = new java.util.LinkedHashSet<>(r.ids());
+    absent.forEach(present::remove);
+    batcher.touch(present);
+    return new MissingBlocks(absent);
   }
 
   private void lease(ServerCall call, String op, Supplier<Reply> work) {

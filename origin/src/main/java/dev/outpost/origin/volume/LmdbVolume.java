@@ -677,6 +677,11 @@ public final class LmdbVolume implements Volume {
 
   @Override
   public boolean putBlock(BlockId id, ByteBuffer cipher) {
+    return putBlocks(List.of(verifyBlock(id, cipher)), List.of()) == 1;
+  }
+
+  @Override
+  public VerifiedBlock verifyBlock(BlockId id, ByteBuffer cipher) {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(cipher, "cipher");
     int length = cipher.remaining();
@@ -697,21 +702,38 @@ public final class LmdbVolume implements Volume {
       throw new OutpostException(ErrorCode.BLOCK_CORRUPT, "block " + id + " has unknown type byte " + type);
     }
     BlockIds.verify(id, cipher);
+    return new VerifiedBlock(id, cipher.duplicate());
+  }
+
+  @Override
+  public int putBlocks(List<VerifiedBlock> batch, Collection<BlockId> touch) {
+    Objects.requireNonNull(batch, "batch");
+    Objects.requireNonNull(touch, "touch");
+    if (batch.isEmpty() && touch.isEmpty()) {
+      return 0;
+    }
     long now = clock.millis();
     return storage.write(txn -> {
-      boolean added = blocks.put(txn, id, cipher);
-      touches.put(txn, id, now);
+      int added = 0;
+      for (VerifiedBlock b : batch) {
+        if (blocks.put(txn, b.id(), b.cipher())) {
+          added++;
+        }
+        touches.put(txn, b.id(), now);
+      }
+      for (BlockId id : touch) {
+        // A block collected since it was reported present gets no touch row: the commit will name it missing.
+        if (blocks.contains(txn, id)) {
+          touches.put(txn, id, now);
+        }
+      }
       return added;
     });
   }
 
   @Override
   public List<BlockId> missingBlocks(Collection<BlockId> ids) {
-    Objects.requireNonNull(ids, "ids");
-    LinkedHashSet<BlockId> distinct = new LinkedHashSet<>(ids);
-    if (distinct.contains(null)) {
-      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "null block id");
-    }
+    LinkedHashSet<BlockId> distinct = distinctIds(ids);
     long now = clock.millis();
     return storage.write(txn -> {
       List<BlockId> absent = new ArrayList<>();
@@ -724,6 +746,29 @@ public final class LmdbVolume implements Volume {
       }
       return absent;
     });
+  }
+
+  @Override
+  public List<BlockId> absentBlocks(Collection<BlockId> ids) {
+    LinkedHashSet<BlockId> distinct = distinctIds(ids);
+    return storage.read(txn -> {
+      List<BlockId> absent = new ArrayList<>();
+      for (BlockId id : distinct) {
+        if (!blocks.contains(txn, id)) {
+          absent.add(id);
+        }
+      }
+      return absent;
+    });
+  }
+
+  private static LinkedHashSet<BlockId> distinctIds(Collection<BlockId> ids) {
+    Objects.requireNonNull(ids, "ids");
+    LinkedHashSet<BlockId> distinct = new LinkedHashSet<>(ids);
+    if (distinct.contains(null)) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "null block id");
+    }
+    return distinct;
   }
 
   @Override

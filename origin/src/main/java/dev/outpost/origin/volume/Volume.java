@@ -109,8 +109,31 @@ public interface Volume extends AutoCloseable {
   /** Stores a block after checking SHA-256(cipher) == id (BLOCK_CORRUPT otherwise, nothing stored). */
   boolean putBlock(BlockId id, java.nio.ByteBuffer cipher);
 
+  /**
+   * Checks a block's length, type byte, index public part and SHA-256(cipher) == id, without touching the
+   * store: the CPU-heavy half of {@link #putBlock}, to run off the writer thread.
+   *
+   * @throws dev.outpost.core.OutpostException INVALID_ARGUMENT for a bad length, BLOCK_CORRUPT otherwise
+   */
+  VerifiedBlock verifyBlock(BlockId id, java.nio.ByteBuffer cipher);
+
+  /**
+   * Stores verified blocks and refreshes the GC touch time of {@code touch} ids that are present, all in one
+   * durable write transaction (one sync for the whole batch): all or nothing.
+   *
+   * @return how many blocks were new
+   * @throws dev.outpost.core.OutpostException NO_SPACE if the batch does not fit
+   */
+  int putBlocks(List<VerifiedBlock> blocks, Collection<BlockId> touch);
+
   /** The ids among {@code ids} the store lacks; present ones are touched so GC's grace period restarts. */
   List<BlockId> missingBlocks(Collection<BlockId> ids);
+
+  /**
+   * The ids among {@code ids} the store lacks, in one read transaction: touches nothing (the caller touches
+   * the present ones later through {@link #putBlocks}).
+   */
+  List<BlockId> absentBlocks(Collection<BlockId> ids);
 
   /** A copy of a block's ciphertext into a Netty buffer the caller owns, or empty. */
   Optional<io.netty.buffer.ByteBuf> getBlock(BlockId id, io.netty.buffer.ByteBufAllocator alloc);
@@ -136,6 +159,34 @@ public interface Volume extends AutoCloseable {
   GcReport collectGarbage(long graceMillis, long nowMillis);
 
   record GcReport(long blocksKept, long blocksFreed, long bytesFreed) {}
+
+  /**
+   * A block whose id, length and format {@link #verifyBlock} checked; only these reach {@link #putBlocks}.
+   * It lends the caller's buffer (never copied, never released here): the caller keeps it alive until the
+   * block is stored or dropped.
+   */
+  final class VerifiedBlock {
+    private final BlockId id;
+    private final java.nio.ByteBuffer cipher;
+
+    VerifiedBlock(BlockId id, java.nio.ByteBuffer cipher) {
+      this.id = id;
+      this.cipher = cipher;
+    }
+
+    public BlockId id() {
+      return id;
+    }
+
+    /** A read-only view of the ciphertext. */
+    public java.nio.ByteBuffer cipher() {
+      return cipher.asReadOnlyBuffer();
+    }
+
+    public int bytes() {
+      return cipher.remaining();
+    }
+  }
 
   /** Checks every invariant (dirents ↔ inodes, referenced blocks present, counters); problems as lines. */
   List<String> fsck();

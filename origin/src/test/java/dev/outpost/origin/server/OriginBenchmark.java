@@ -29,8 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Loopback figures for the README (not a test): getattr round trip, small-file commits per second, and
- * GET_BLOCKS throughput of 64 KiB blocks from a warm store. Run as described in origin/README.md.
+ * Loopback figures for the README (not a test): getattr round trip, small-file commits per second, PUT_BLOCK
+ * throughput of new 64 KiB blocks, and GET_BLOCKS throughput of 64 KiB blocks from a warm store. Run as described in origin/README.md.
  */
 public final class OriginBenchmark {
   private OriginBenchmark() {}
@@ -41,6 +41,7 @@ public final class OriginBenchmark {
       RpcClient c = origin.connect(Mode.RW);
       getattr(c);
       commits(c);
+      putBlocks(c, origin);
       getBlocks(c);
     }
   }
@@ -91,6 +92,42 @@ public final class OriginBenchmark {
     double pipPerSec = n / ((System.nanoTime() - t) / 1e9);
     System.out.printf("commits of new 4 KiB files (blocks already uploaded, each commit fsynced): "
         + "%.0f/s one at a time, %.0f/s with 32 in flight%n", seqPerSec, pipPerSec);
+  }
+
+  /** New 64 KiB blocks, 64 PUT_BLOCKs in flight; each is acknowledged only once it is durable. */
+  private static void putBlocks(RpcClient c, OriginFixture origin) throws Exception {
+    long stored0 = origin.server.metrics().count(dev.outpost.origin.metrics.OriginMetrics.BLOCKS_STORED);
+    long batches0 = origin.server.metrics().count(dev.outpost.origin.metrics.OriginMetrics.BLOCK_BATCHES);
+    Random random = new Random(4);
+    int n = 4096;
+    int window = 64;
+    List<TestBlock> blocks = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      blocks.add(block(random, 64 * 1024));
+    }
+    putAll(c, blocks.subList(0, 256), window); // warm up
+    long t = System.nanoTime();
+    putAll(c, blocks.subList(256, n), window);
+    double secs = (System.nanoTime() - t) / 1e9;
+    long bytes = (long) (n - 256) * 64 * 1024;
+    long stored = origin.server.metrics().count(dev.outpost.origin.metrics.OriginMetrics.BLOCKS_STORED) - stored0;
+    long batches = origin.server.metrics().count(dev.outpost.origin.metrics.OriginMetrics.BLOCK_BATCHES) - batches0;
+    System.out.printf("PUT_BLOCK, new 64 KiB blocks, %d in flight: %.0f MiB/s, %.0f blocks/s (%d MiB in %.2f s; "
+        + "%.1f blocks per durable batch)%n", window, bytes / secs / (1 << 20), (n - 256) / secs, bytes >> 20, secs,
+        stored / (double) Math.max(1, batches));
+  }
+
+  private static void putAll(RpcClient c, List<TestBlock> blocks, int window) throws Exception {
+    java.util.ArrayDeque<CompletableFuture<Reply>> inFlight = new java.util.ArrayDeque<>();
+    for (TestBlock b : blocks) {
+      inFlight.add(c.call(new dev.outpost.protocol.PutBlock(b.id(), io.netty.buffer.Unpooled.wrappedBuffer(b.bytes()))));
+      if (inFlight.size() >= window) {
+        inFlight.removeFirst().get(30, TimeUnit.SECONDS);
+      }
+    }
+    for (CompletableFuture<Reply> f : inFlight) {
+      f.get(30, TimeUnit.SECONDS);
+    }
   }
 
   private static void getBlocks(RpcClient c) throws Exception {
