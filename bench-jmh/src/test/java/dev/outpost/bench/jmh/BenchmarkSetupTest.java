@@ -89,6 +89,7 @@ class BenchmarkSetupTest {
       assertThat(b.gcmDecryptDirectToHeap()).isEqualTo(MIB);
       assertThat(b.gcmDecryptDirectCopiedToArray()).isEqualTo(MIB);
       assertThat(b.zstdIncompressibleResetEachChunk()).isEqualTo(b.zstdIncompressible());
+      assertThat(b.zstdCompressibleResetEachChunk()).isEqualTo(b.zstdCompressible());
     } finally {
       b.tearDown();
     }
