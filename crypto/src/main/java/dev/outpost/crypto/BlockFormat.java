@@ -15,15 +15,25 @@ public final class BlockFormat {
   public static final int KEY_BYTES = 32;
   /** Length of the GCM tag that ends every sealed body. */
   public static final int TAG_BYTES = 16;
+  /**
+   * Length of the GCM nonce a zstd data block stores right after its header (raw data and index blocks store
+   * none: their nonce is zero).
+   */
+  public static final int NONCE_BYTES = 12;
   /** Largest plaintext of any block: a maximal chunk (index blocks are smaller). */
   public static final int MAX_PLAIN_BYTES = Chunker.MAX_CHUNK_BYTES;
   /**
-   * Largest ciphertext of any block: header, a raw maximal body (zstd is only used when it shrinks the body),
-   * tag.
+   * Largest ciphertext of any block: header, a raw maximal body, tag. A zstd block is never longer than the
+   * raw block of the same plaintext, because zstd is only used when nonce and frame together are at least 10%
+   * smaller than the plaintext; index blocks are at most 22 + 76 × 512 bytes.
    */
   public static final int MAX_CIPHER_BYTES = 1 + MAX_PLAIN_BYTES + TAG_BYTES;
-  /** Smallest ciphertext of a data block (empty body). */
+  /** Smallest ciphertext of a data block (a raw empty body). */
   public static final int MIN_CIPHER_BYTES = 1 + TAG_BYTES;
+  /** Smallest ciphertext of a zstd data block: header, stored nonce, tag (a real frame adds more). */
+  static final int MIN_ZSTD_CIPHER_BYTES = 1 + NONCE_BYTES + TAG_BYTES;
+  /** Bytes of a zstd data block before the GCM ciphertext: header and stored nonce, which are also its AAD. */
+  static final int ZSTD_PREFIX_BYTES = 1 + NONCE_BYTES;
 
   private BlockFormat() {}
 }

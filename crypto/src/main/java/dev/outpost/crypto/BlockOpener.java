@@ -8,9 +8,9 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 
 /**
- * Opens data blocks: checks the header and the GCM tag and, for zstd bodies, decompresses into exactly the
- * plaintext length the parent entry promised (a frame that would produce more is refused, and no buffer is
- * sized from anything inside the block). Does not hash the ciphertext: check the id with {@link BlockIds}
+ * Opens data blocks (FORMAT.md §3): checks the header and the GCM tag (which covers a zstd block's stored
+ * nonce too) and, for zstd bodies, decompresses into exactly the plaintext length the parent entry promised (a
+ * frame that would produce more is refused, and no buffer is sized from anything inside the block). Does not hash the ciphertext: check the id with {@link BlockIds}
  * where the bytes came from an untrusted store (the tag already binds them to the key).
  *
  * <p>Thread-safe; no partial plaintext is ever returned or left in a caller's buffer on failure.
@@ -39,8 +39,10 @@ public final class BlockOpener {
           "data block");
       return out;
     }
-    int bodyLength = length - 1 - BlockFormat.TAG_BYTES;
-    Gcm.decrypt(p.gcm, key, Gcm.ZERO_NONCE, cipher, offset, 1, cipher, offset + 1, length - 1, p.scratch, 0,
+    int bodyLength = length - BlockFormat.MIN_ZSTD_CIPHER_BYTES;
+    byte[] nonce = Arrays.copyOfRange(cipher, offset + 1, offset + BlockFormat.ZSTD_PREFIX_BYTES);
+    Gcm.decrypt(p.gcm, key, nonce, cipher, offset, BlockFormat.ZSTD_PREFIX_BYTES,
+        cipher, offset + BlockFormat.ZSTD_PREFIX_BYTES, length - BlockFormat.ZSTD_PREFIX_BYTES, p.scratch, 0,
         "data block");
     try {
       decompress(p.scratch, bodyLength, out, null, plainLength);
@@ -63,14 +65,16 @@ public final class BlockOpener {
           "plaintext buffer has " + plainOut.remaining() + " bytes, needs " + plainLength);
     }
     Primitives p = Primitives.get();
-    byte[] aad = {header};
     ByteBuffer in = cipher.duplicate();
-    in.position(in.position() + 1);
     if (header == BlockFormat.DATA_RAW) {
-      Gcm.decrypt(p.gcm, key, Gcm.ZERO_NONCE, aad, in, plainOut, "data block");
+      in.position(in.position() + 1);
+      Gcm.decrypt(p.gcm, key, Gcm.ZERO_NONCE, new byte[] {header}, in, plainOut, "data block");
     } else {
-      int bodyLength = length - 1 - BlockFormat.TAG_BYTES;
-      Gcm.decrypt(p.gcm, key, Gcm.ZERO_NONCE, aad, in, ByteBuffer.wrap(p.scratch), "data block");
+      byte[] aad = new byte[BlockFormat.ZSTD_PREFIX_BYTES];
+      in.get(aad);
+      byte[] nonce = Arrays.copyOfRange(aad, 1, BlockFormat.ZSTD_PREFIX_BYTES);
+      int bodyLength = length - BlockFormat.MIN_ZSTD_CIPHER_BYTES;
+      Gcm.decrypt(p.gcm, key, nonce, aad, in, ByteBuffer.wrap(p.scratch), "data block");
       try {
         decompress(p.scratch, bodyLength, null, plainOut, plainLength);
       } finally {
@@ -97,7 +101,12 @@ public final class BlockOpener {
         throw new OutpostException(ErrorCode.BLOCK_CORRUPT, "raw data block holds "
             + (length - 1 - BlockFormat.TAG_BYTES) + " bytes, its entry says " + plainLength);
       }
-    } else if (header != BlockFormat.DATA_ZSTD) {
+    } else if (header == BlockFormat.DATA_ZSTD) {
+      if (length < BlockFormat.MIN_ZSTD_CIPHER_BYTES) {
+        throw new OutpostException(ErrorCode.BLOCK_CORRUPT, "zstd data block of " + length + " bytes has no room for"
+            + " its nonce and tag");
+      }
+    } else {
       throw new OutpostException(ErrorCode.BLOCK_CORRUPT,
           header == BlockFormat.INDEX ? "expected a data block, got an index block" : "unknown block type " + header);
     }

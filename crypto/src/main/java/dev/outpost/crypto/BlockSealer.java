@@ -15,14 +15,17 @@ import javax.security.auth.Destroyable;
 
 /**
  * Seals blocks convergently (FORMAT.md §3–4): the key is HMAC-SHA256(convergence secret, "outpost/block/v1"
- * ‖ SHA-256(plaintext)), so equal plaintexts in one volume give equal blocks (dedup), while outsiders without
- * the volume key cannot confirm a guessed file.
+ * ‖ header byte ‖ SHA-256(plaintext)), so equal plaintexts in one volume give equal blocks (dedup), while
+ * outsiders without the volume key cannot confirm a guessed file. Raw and index blocks are pure functions of
+ * their key and use the zero nonce; a zstd block stores a nonce derived from its compressed body, so two
+ * writers whose zstd output differs never encrypt two bodies under one (key, nonce).
  *
  * <p>Thread-safe: Cipher, Mac and MessageDigest are per thread, zstd contexts pooled. Holds its own copy of
  * the convergence secret; {@link #destroy()} wipes it.
  */
 public final class BlockSealer implements Destroyable {
   static final byte[] BLOCK_LABEL = Primitives.ascii("outpost/block/v1");
+  static final byte[] NONCE_LABEL = Primitives.ascii("outpost/nonce/v1");
 
   private final SecretBytes convergence;
 
@@ -44,25 +47,51 @@ public final class BlockSealer implements Destroyable {
     checkPlainLength(length);
     Primitives p = Primitives.get();
     p.sha256.update(plain, offset, length);
-    byte[] key = convergentKey(p, p.sha256.digest());
+    byte[] plainHash = p.sha256.digest();
     int zlen = compress(plain, offset, length, p.scratch);
-    boolean zstd = useZstd(zlen, length);
-    byte[] body = zstd ? p.scratch : plain;
-    int bodyOff = zstd ? 0 : offset;
-    int bodyLen = zstd ? zlen : length;
-    byte[] cipher = new byte[1 + bodyLen + BlockFormat.TAG_BYTES];
-    cipher[0] = zstd ? BlockFormat.DATA_ZSTD : BlockFormat.DATA_RAW;
-    Gcm.encrypt(p.gcm, key, Gcm.ZERO_NONCE, cipher, 0, 1, body, bodyOff, bodyLen, cipher, 1);
-    if (zstd) {
+    if (!useZstd(zlen, length)) {
+      return sealRaw(plainHash, plain, offset, length);
+    }
+    try {
+      return sealZstd(plainHash, p.scratch, zlen, length);
+    } finally {
       Arrays.fill(p.scratch, 0, zlen, (byte) 0);
     }
+  }
+
+  /** The raw block of a plaintext whose SHA-256 is {@code plainHash}: zero nonce, AAD = header. */
+  SealedBlock sealRaw(byte[] plainHash, byte[] plain, int offset, int length) {
+    Primitives p = Primitives.get();
+    byte[] key = convergentKey(BlockFormat.DATA_RAW, plainHash);
+    byte[] cipher = new byte[1 + length + BlockFormat.TAG_BYTES];
+    cipher[0] = BlockFormat.DATA_RAW;
+    Gcm.encrypt(p.gcm, key, Gcm.ZERO_NONCE, cipher, 0, 1, plain, offset, length, cipher, 1);
     p.sha256.update(cipher);
     return new SealedBlock(BlockId.of(p.sha256.digest()), key, cipher, length);
   }
 
   /**
+   * The zstd block of a plaintext of {@code plainLength} bytes whose SHA-256 is {@code plainHash}, with
+   * {@code frame[0..frameLength)} as its body (any zstd frame of that plaintext opens; only the documented one
+   * deduplicates): nonce from the frame, stored after the header, AAD = header ‖ nonce.
+   */
+  SealedBlock sealZstd(byte[] plainHash, byte[] frame, int frameLength, int plainLength) {
+    Primitives p = Primitives.get();
+    byte[] key = convergentKey(BlockFormat.DATA_ZSTD, plainHash);
+    byte[] nonce = bodyNonce(ByteBuffer.wrap(frame, 0, frameLength));
+    byte[] cipher = new byte[BlockFormat.ZSTD_PREFIX_BYTES + frameLength + BlockFormat.TAG_BYTES];
+    cipher[0] = BlockFormat.DATA_ZSTD;
+    System.arraycopy(nonce, 0, cipher, 1, BlockFormat.NONCE_BYTES);
+    Gcm.encrypt(p.gcm, key, nonce, cipher, 0, BlockFormat.ZSTD_PREFIX_BYTES, frame, 0, frameLength,
+        cipher, BlockFormat.ZSTD_PREFIX_BYTES);
+    p.sha256.update(cipher);
+    return new SealedBlock(BlockId.of(p.sha256.digest()), key, cipher, plainLength);
+  }
+
+  /**
    * Seals {@code plain}'s remaining bytes into {@code cipherOut} at its position, advancing both buffers.
-   * {@code cipherOut} needs room for the worst case, plain length + 17 bytes.
+   * {@code cipherOut} needs room for the worst case, plain length + 17 bytes (a raw block; a zstd block is never
+   * longer).
    *
    * @return the entry for the new block; its cipher is the bytes just written
    * @throws OutpostException INVALID_ARGUMENT if the plaintext is too long or {@code cipherOut} too small
@@ -79,31 +108,39 @@ public final class BlockSealer implements Destroyable {
     }
     Primitives p = Primitives.get();
     p.sha256.update(plain.duplicate());
-    byte[] key = convergentKey(p, p.sha256.digest());
-    ByteBuffer body;
-    int zlen;
+    byte[] plainHash = p.sha256.digest();
+    ByteBuffer compressed;
     if (plain.hasArray()) {
-      zlen = compress(plain.array(), plain.arrayOffset() + plain.position(), length, p.scratch);
-      body = useZstd(zlen, length) ? ByteBuffer.wrap(p.scratch, 0, zlen) : plain;
+      int zlen = compress(plain.array(), plain.arrayOffset() + plain.position(), length, p.scratch);
+      compressed = ByteBuffer.wrap(p.scratch, 0, zlen);
     } else {
       ByteBuffer direct = p.directScratch();
       ZstdCompressCtx z = Primitives.takeCompressor();
       try {
-        zlen = z.compressDirectByteBuffer(direct, 0, direct.capacity(), plain, plain.position(), length);
+        int zlen = z.compressDirectByteBuffer(direct, 0, direct.capacity(), plain, plain.position(), length);
+        compressed = direct.slice(0, zlen);
       } catch (ZstdException e) {
         throw new OutpostException(ErrorCode.INTERNAL, "zstd compression failed", e);
       } finally {
         Primitives.giveBack(z);
       }
-      body = useZstd(zlen, length) ? direct.slice(0, zlen) : plain;
     }
-    boolean zstd = body != plain;
     int start = cipherOut.position();
-    byte header = zstd ? BlockFormat.DATA_ZSTD : BlockFormat.DATA_RAW;
-    cipherOut.put(header);
-    Gcm.encrypt(p.gcm, key, Gcm.ZERO_NONCE, new byte[] {header}, body, cipherOut);
-    if (zstd) {
-      wipe(body, zlen);
+    byte[] key;
+    int zlen = compressed.remaining();
+    if (useZstd(zlen, length)) {
+      key = convergentKey(BlockFormat.DATA_ZSTD, plainHash);
+      byte[] nonce = bodyNonce(compressed.duplicate());
+      byte[] aad = new byte[BlockFormat.ZSTD_PREFIX_BYTES];
+      aad[0] = BlockFormat.DATA_ZSTD;
+      System.arraycopy(nonce, 0, aad, 1, BlockFormat.NONCE_BYTES);
+      cipherOut.put(aad);
+      Gcm.encrypt(p.gcm, key, nonce, aad, compressed.duplicate(), cipherOut);
+      wipe(compressed, zlen);
+    } else {
+      key = convergentKey(BlockFormat.DATA_RAW, plainHash);
+      cipherOut.put(BlockFormat.DATA_RAW);
+      Gcm.encrypt(p.gcm, key, Gcm.ZERO_NONCE, new byte[] {BlockFormat.DATA_RAW}, plain.duplicate(), cipherOut);
     }
     plain.position(plain.limit());
     int cipherLength = cipherOut.position() - start;
@@ -131,7 +168,7 @@ public final class BlockSealer implements Destroyable {
     }
     Primitives p = Primitives.get();
     p.sha256.update(plain);
-    byte[] key = convergentKey(p, p.sha256.digest());
+    byte[] key = convergentKey(BlockFormat.INDEX, p.sha256.digest());
     byte[] cipher = new byte[plain.length + BlockFormat.TAG_BYTES];
     System.arraycopy(plain, 0, cipher, 0, publicLength);
     Gcm.encrypt(p.gcm, key, Gcm.ZERO_NONCE, plain, 0, publicLength,
@@ -141,9 +178,13 @@ public final class BlockSealer implements Destroyable {
     return new SealedBlock(BlockId.of(p.sha256.digest()), key, cipher, plain.length);
   }
 
-  /** Zstd is used when its frame is at least 10% smaller: 10 × compressed ≤ 9 × plain. */
+  /**
+   * Zstd is used when the stored nonce plus the frame are at least 10% smaller than the plaintext:
+   * 10 × (12 + compressed) ≤ 9 × plain. Counting the nonce keeps a zstd block no longer than the raw block of
+   * the same plaintext, so plain length + 17 bounds every data block.
+   */
   static boolean useZstd(int compressedLength, int plainLength) {
-    return 10L * compressedLength <= 9L * plainLength;
+    return 10L * (BlockFormat.NONCE_BYTES + compressedLength) <= 9L * plainLength;
   }
 
   private static int compress(byte[] plain, int offset, int length, byte[] dst) {
@@ -157,17 +198,36 @@ public final class BlockSealer implements Destroyable {
     }
   }
 
-  private byte[] convergentKey(Primitives p, byte[] plainHash) {
-    Mac mac = p.hmac;
+  /** HMAC-SHA256(C, "outpost/block/v1" ‖ header ‖ hash): the header keeps raw and zstd bodies apart. */
+  private byte[] convergentKey(byte header, byte[] plainHash) {
+    Mac mac = convergenceMac();
+    mac.update(BLOCK_LABEL);
+    mac.update(header);
+    mac.update(plainHash);
+    return mac.doFinal();
+  }
+
+  /**
+   * The stored nonce of a zstd block: the first 12 bytes of HMAC-SHA256(C, "outpost/nonce/v1" ‖ frame).
+   * Keyed rather than a plain hash of the frame, because a plain hash would let anyone without the volume key
+   * confirm a guessed plaintext by compressing it. Consumes {@code frame}.
+   */
+  private byte[] bodyNonce(ByteBuffer frame) {
+    Mac mac = convergenceMac();
+    mac.update(NONCE_LABEL);
+    mac.update(frame);
+    return Arrays.copyOf(mac.doFinal(), BlockFormat.NONCE_BYTES);
+  }
+
+  private Mac convergenceMac() {
+    Mac mac = Primitives.get().hmac;
     byte[] secret = convergence.borrow();
     try {
       mac.init(new SecretKeySpec(secret, "HmacSHA256"));
     } catch (InvalidKeyException e) {
       throw new OutpostException(ErrorCode.INTERNAL, "HMAC init failed", e);
     }
-    mac.update(BLOCK_LABEL);
-    mac.update(plainHash);
-    return mac.doFinal();
+    return mac;
   }
 
   private static void checkPlainLength(int length) {

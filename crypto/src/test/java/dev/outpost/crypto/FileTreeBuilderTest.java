@@ -134,7 +134,8 @@ class FileTreeBuilderTest {
     Built before = build(children);
     Built after = build(edited);
     int depth = after.root().orElseThrow().depth();
-    assertThat(depth).isEqualTo(before.root().orElseThrow().depth());
+    // the new leaf's id can regroup level 2 (1 in 64), which may add or drop a level at the top
+    assertThat(depth).isBetween(before.root().orElseThrow().depth() - 1, before.root().orElseThrow().depth() + 1);
     Set<BlockId> old = new HashSet<>(before.store().keySet());
     Map<Integer, Integer> newPerLevel = new HashMap<>();
     for (SealedBlock s : after.blocks()) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.core.BlockId;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,29 +96,47 @@ class KnownAnswerTest {
     BlockIds.verify(BlockId.fromHex(f.get(name + ".id")), cipher);
     assertThat(BlockOpener.open(key, cipher, plain.length)).isEqualTo(plain);
 
-    // key = HMAC-SHA256(convergence secret, "outpost/block/v1" || SHA-256(plain)), independently
+    // key = HMAC-SHA256(convergence secret, "outpost/block/v1" || header || SHA-256(plain)), independently
+    assertThat(key).isEqualTo(bcHmac(label("outpost/block/v1"), new byte[] {cipher[0]},
+        Vectors.sha256(plain, 0, plain.length)));
+
+    // body decrypts with BC's GCM: raw under the zero nonce with AAD = header; zstd under the stored nonce
+    // with AAD = header || nonce
+    boolean zstd = name.equals("zstd");
+    int prefix = zstd ? 13 : 1;
+    byte[] nonce = zstd ? Arrays.copyOfRange(cipher, 1, 13) : new byte[12];
+    GCMBlockCipher gcm = (GCMBlockCipher) GCMBlockCipher.newInstance(AESEngine.newInstance());
+    gcm.init(false, new AEADParameters(new KeyParameter(key), 128, nonce, Arrays.copyOf(cipher, prefix)));
+    byte[] body = new byte[gcm.getOutputSize(cipher.length - prefix)];
+    int n = gcm.processBytes(cipher, prefix, cipher.length - prefix, body, 0);
+    n += gcm.doFinal(body, n);
+    body = Arrays.copyOf(body, n);
+    if (zstd) {
+      assertThat(HEX.formatHex(nonce)).isEqualTo(f.get("zstd.nonce"));
+      // nonce = first 12 bytes of HMAC-SHA256(convergence secret, "outpost/nonce/v1" || zstd frame)
+      assertThat(nonce).isEqualTo(Arrays.copyOf(bcHmac(label("outpost/nonce/v1"), body), 12));
+      assertThat(com.github.luben.zstd.Zstd.decompress(body, plain.length)).isEqualTo(plain);
+      // the body is exactly what one-shot ZSTD_compress at level 3 produces
+      assertThat(body).isEqualTo(com.github.luben.zstd.Zstd.compress(plain, 3));
+    } else {
+      assertThat(body).isEqualTo(plain);
+    }
+  }
+
+  static byte[] label(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
+  }
+
+  /** HMAC-SHA256 under the convergence secret, by Bouncy Castle's lightweight API. */
+  static byte[] bcHmac(byte[]... parts) {
     HMac mac = new HMac(new SHA256Digest());
     mac.init(new KeyParameter(bcHkdf("outpost/convergence/v1", 32)));
-    byte[] label = "outpost/block/v1".getBytes(StandardCharsets.US_ASCII);
-    mac.update(label, 0, label.length);
-    mac.update(Vectors.sha256(plain, 0, plain.length), 0, 32);
-    byte[] expectedKey = new byte[32];
-    mac.doFinal(expectedKey, 0);
-    assertThat(key).isEqualTo(expectedKey);
-
-    // body decrypts with BC's GCM, zero nonce, AAD = header
-    GCMBlockCipher gcm = (GCMBlockCipher) GCMBlockCipher.newInstance(AESEngine.newInstance());
-    gcm.init(false, new AEADParameters(new KeyParameter(key), 128, new byte[12], new byte[] {cipher[0]}));
-    byte[] body = new byte[gcm.getOutputSize(cipher.length - 1)];
-    int n = gcm.processBytes(cipher, 1, cipher.length - 1, body, 0);
-    n += gcm.doFinal(body, n);
-    if (name.equals("raw")) {
-      assertThat(body).isEqualTo(plain);
-    } else {
-      assertThat(com.github.luben.zstd.Zstd.decompress(java.util.Arrays.copyOf(body, n), plain.length)).isEqualTo(plain);
-      // the body is exactly what one-shot ZSTD_compress at level 3 produces
-      assertThat(java.util.Arrays.copyOf(body, n)).isEqualTo(com.github.luben.zstd.Zstd.compress(plain, 3));
+    for (byte[] part : parts) {
+      mac.update(part, 0, part.length);
     }
+    byte[] out = new byte[32];
+    mac.doFinal(out, 0);
+    return out;
   }
 
   @Test
@@ -127,6 +146,16 @@ class KnownAnswerTest {
     IndexBlock.Opened opened = IndexBlock.open(HEX.parseHex(f.get("first-block.key")), cipher);
     assertThat(opened.level()).isEqualTo(1);
     assertThat(opened.children()).isEqualTo(Vectors.syntheticChildren(600).subList(0, opened.children().size()));
+    // key = HMAC-SHA256(C, "outpost/block/v1" || 0x03 || SHA-256(public part || sealed plain)), independently
+    int count = opened.children().size();
+    int publicLength = IndexBlock.publicLength(count);
+    java.nio.ByteBuffer plain = java.nio.ByteBuffer.allocate(publicLength + count * IndexBlock.SEALED_ENTRY_BYTES);
+    plain.put(cipher, 0, publicLength);
+    for (ChildRef c : opened.children()) {
+      plain.put(c.key()).putLong(c.plainBytes());
+    }
+    assertThat(HEX.formatHex(bcHmac(label("outpost/block/v1"), new byte[] {BlockFormat.INDEX},
+        Vectors.sha256(plain.array(), 0, plain.capacity())))).isEqualTo(f.get("first-block.key"));
     String[] root = f.get("root").split(" ");
     byte[] rootKey = RootKeys.unwrap(Vectors.volumeKey(), 42, HEX.parseHex(f.get("wrapped-root-key")));
     assertThat(HEX.formatHex(rootKey)).isEqualTo(root[3]);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import com.github.luben.zstd.Zstd;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
@@ -76,6 +77,101 @@ class SealTest {
   }
 
   @Test
+  void equalCompressiblePlaintextsGiveEqualZstdBlocks() {
+    byte[] plain = plain(9, 70_000, true);
+    SealedBlock a = SEALER.seal(plain);
+    SealedBlock b = SEALER.seal(plain.clone());
+    assertThat(a.cipher()[0]).isEqualTo(BlockFormat.DATA_ZSTD);
+    assertThat(b.cipher()).isEqualTo(a.cipher());
+    assertThat(b.id()).isEqualTo(a.id());
+  }
+
+  /** The nonce-reuse hazard of convergent GCM: another writer's body for the same plaintext. */
+  @Test
+  void differentBodiesOfOnePlaintextNeverShareKeyAndNonce() {
+    byte[] plain = plain(10, 100_000, true);
+    byte[] hash = Vectors.sha256(plain, 0, plain.length);
+    byte[] level3 = Zstd.compress(plain, 3);
+    byte[] level19 = Zstd.compress(plain, 19);
+    byte[] level1 = Zstd.compress(plain, 1);
+    assertThat(level19).isNotEqualTo(level3);
+    assertThat(level1).isNotEqualTo(level3);
+    List<SealedBlock> blocks = List.of(
+        SEALER.seal(plain),
+        SEALER.sealRaw(hash, plain, 0, plain.length),
+        SEALER.sealZstd(hash, level19, level19.length, plain.length),
+        SEALER.sealZstd(hash, level1, level1.length, plain.length));
+    assertThat(blocks.getFirst().cipher()).isEqualTo(SEALER.sealZstd(hash, level3, level3.length, plain.length).cipher());
+    java.util.Set<String> keyNonce = new java.util.HashSet<>();
+    for (SealedBlock b : blocks) {
+      assertThat(BlockOpener.open(b.key(), b.cipher(), plain.length)).isEqualTo(plain);
+      assertThat(keyNonce.add(Vectors.HEX.formatHex(b.key()) + "/" + Vectors.HEX.formatHex(nonce(b.cipher()))))
+          .as("(key, nonce) of a %s block", b.cipher()[0] == BlockFormat.DATA_RAW ? "raw" : "zstd").isTrue();
+    }
+    // raw and zstd bodies get different keys; zstd bodies share the key but not the nonce
+    assertThat(blocks.get(1).key()).isNotEqualTo(blocks.get(0).key());
+    assertThat(blocks.get(2).key()).isEqualTo(blocks.get(0).key());
+    assertThat(blocks.get(3).key()).isEqualTo(blocks.get(0).key());
+    // a raw block opened with the zstd block's key, or the other way round, fails
+    assertCorrupt(() -> BlockOpener.open(blocks.get(0).key(), blocks.get(1).cipher(), plain.length));
+    assertCorrupt(() -> BlockOpener.open(blocks.get(1).key(), blocks.get(0).cipher(), plain.length));
+  }
+
+  /** The nonce a block is encrypted under: stored after a zstd header, zero for raw blocks. */
+  static byte[] nonce(byte[] cipher) {
+    return cipher[0] == BlockFormat.DATA_ZSTD
+        ? Arrays.copyOfRange(cipher, 1, BlockFormat.ZSTD_PREFIX_BYTES) : new byte[BlockFormat.NONCE_BYTES];
+  }
+
+  @Property(tries = 200)
+  void aZstdBlockIsNeverLongerThanTheRawBlock(@ForAll long seed, @ForAll @IntRange(min = 1, max = 400) int length) {
+    byte[] plain = plain(seed, length, true);
+    SealedBlock b = SEALER.seal(plain);
+    assertThat(b.cipherLength()).isLessThanOrEqualTo(length + 1 + BlockFormat.TAG_BYTES);
+    ByteBuffer exact = ByteBuffer.allocate(length + 1 + BlockFormat.TAG_BYTES);
+    assertThat(SEALER.sealInto(ByteBuffer.wrap(plain), exact)).isEqualTo(b.childRef());
+    if (b.cipher()[0] == BlockFormat.DATA_ZSTD) {
+      assertThat(10L * (b.cipherLength() - 1 - BlockFormat.TAG_BYTES)).isLessThanOrEqualTo(9L * length);
+    }
+  }
+
+  @Test
+  void theStoredNonceIsAuthenticated() {
+    byte[] plain = plain(11, 20_000, true);
+    SealedBlock b = SEALER.seal(plain);
+    SealedBlock other = SEALER.seal(plain(12, 20_000, true));
+    assertThat(b.cipher()[0]).isEqualTo(BlockFormat.DATA_ZSTD);
+    byte[] zeroNonce = b.cipher().clone();
+    Arrays.fill(zeroNonce, 1, BlockFormat.ZSTD_PREFIX_BYTES, (byte) 0);
+    byte[] othersNonce = b.cipher().clone();
+    System.arraycopy(other.cipher(), 1, othersNonce, 1, BlockFormat.NONCE_BYTES);
+    byte[] asRaw = b.cipher().clone();
+    asRaw[0] = BlockFormat.DATA_RAW;
+    byte[] nonceStripped = new byte[b.cipherLength() - BlockFormat.NONCE_BYTES];
+    nonceStripped[0] = BlockFormat.DATA_ZSTD;
+    System.arraycopy(b.cipher(), BlockFormat.ZSTD_PREFIX_BYTES, nonceStripped, 1, nonceStripped.length - 1);
+    for (byte[] c : List.of(zeroNonce, othersNonce, asRaw, nonceStripped)) {
+      assertCorrupt(() -> BlockOpener.open(b.key(), c, plain.length));
+      ByteBuffer target = ByteBuffer.allocateDirect(plain.length);
+      assertCorrupt(() -> BlockOpener.openInto(b.key(), ByteBuffer.wrap(c), target, plain.length));
+      assertThat(target.position()).isZero();
+    }
+    // a raw block posing as zstd: its first body bytes read as a nonce, and the tag fails
+    byte[] rawPlain = plain(13, 20_000, false);
+    SealedBlock raw = SEALER.seal(rawPlain);
+    byte[] asZstd = raw.cipher().clone();
+    asZstd[0] = BlockFormat.DATA_ZSTD;
+    assertCorrupt(() -> BlockOpener.open(raw.key(), asZstd, rawPlain.length));
+    // too short to hold header, nonce and tag: refused before any decryption
+    for (int n = 1; n < BlockFormat.MIN_ZSTD_CIPHER_BYTES; n++) {
+      byte[] shortBlock = Arrays.copyOf(b.cipher(), n);
+      assertCorrupt(() -> BlockOpener.open(b.key(), shortBlock, plain.length));
+      assertCorrupt(() -> BlockOpener.openInto(b.key(), ByteBuffer.wrap(shortBlock), ByteBuffer.allocate(plain.length),
+          plain.length));
+    }
+  }
+
+  @Test
   void aWrongPlainLengthIsRefusedWithoutOverAllocating() {
     byte[] compressible = plain(4, 100_000, true);
     SealedBlock z = SEALER.seal(compressible);
@@ -98,6 +194,8 @@ class SealTest {
     for (boolean compressible : new boolean[] {false, true}) {
       byte[] plain = plain(6, 300, compressible);
       SealedBlock b = SEALER.seal(plain);
+      // the zstd block's flips cover its stored nonce
+      assertThat(b.cipher()[0]).isEqualTo(compressible ? BlockFormat.DATA_ZSTD : BlockFormat.DATA_RAW);
       for (int bit = 0; bit < b.cipher().length * 8; bit++) {
         byte[] c = b.cipher().clone();
         c[bit / 8] ^= (byte) (1 << (bit % 8));

@@ -128,6 +128,9 @@ final class Vectors {
       SealedBlock b = s.seal((byte[]) e[1]);
       out.add(name + ".plain: " + HEX.formatHex((byte[]) e[1]));
       out.add(name + ".key: " + HEX.formatHex(b.key()));
+      if (b.cipher()[0] == BlockFormat.DATA_ZSTD) {
+        out.add(name + ".nonce: " + HEX.formatHex(b.cipher(), 1, BlockFormat.ZSTD_PREFIX_BYTES));
+      }
       out.add(name + ".cipher: " + HEX.formatHex(b.cipher()));
       out.add(name + ".id: " + b.id().hex());
     }
