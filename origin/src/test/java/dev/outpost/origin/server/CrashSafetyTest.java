@@ -59,20 +59,28 @@ class CrashSafetyTest {
     Process origin = startOrigin(config);
     EventLoopGroup group = Transports.newGroup("crash-client", 1);
     Map<String, FileAttr> acknowledged = new ConcurrentHashMap<>();
+    java.util.Set<dev.outpost.core.BlockId> storedBlocks = ConcurrentHashMap.newKeySet();
     try {
       int port = readPort(origin);
       RpcClient c = RpcClient.connect(group, new InetSocketAddress("127.0.0.1", port), RpcClient.Options.plain("crash", token));
       TestBlock b = block(new Random(3), 512);
       upload(c, b);
       List<CompletableFuture<Reply>> inFlight = new ArrayList<>();
+      Random blockBytes = new Random(4);
       for (int i = 0; i < 400; i++) {
+        // Uploads in flight with the commits: an acknowledged PUT_BLOCK must be durable too (group commit).
+        TestBlock fresh = block(blockBytes, 1024);
+        CompletableFuture<Reply> put = c.call(new dev.outpost.protocol.PutBlock(fresh.id(),
+            io.netty.buffer.Unpooled.wrappedBuffer(fresh.bytes())));
+        put.thenAccept(r -> storedBlocks.add(fresh.id()));
+        inFlight.add(put);
         String path = "/file-" + i;
         CompletableFuture<Reply> f = c.call(new Commit(path, 0, 0, Optional.of(b.root()), 512, i, 0));
         f.thenAccept(r -> acknowledged.put(path, ((AttrReply) r).attr()));
         inFlight.add(f);
         if (i == 150) {
           // Kill once some commits are acknowledged while others are still queued or being written.
-          inFlight.get(100).get(30, TimeUnit.SECONDS);
+          inFlight.get(2 * 100 + 1).get(30, TimeUnit.SECONDS); // commit 100
           origin.destroyForcibly();
         }
       }
@@ -102,6 +110,9 @@ class CrashSafetyTest {
         FileAttr now2 = ((AttrReply) call(client.client, new GetAttr("", e.getKey()))).attr();
         assertThat(now2.version()).as(e.getKey()).isEqualTo(e.getValue().version());
       }
+      assertThat(storedBlocks).isNotEmpty();
+      assertThat(((dev.outpost.protocol.MissingBlocks) call(client.client,
+          new dev.outpost.protocol.HasBlocks(List.copyOf(storedBlocks)))).missing()).as("acknowledged uploads").isEmpty();
     }
   }
 
