@@ -4,7 +4,6 @@ import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.crypto.PemFiles;
 import dev.outpost.crypto.TokenVerifier;
-import dev.outpost.protocol.LeaseRecall;
 import dev.outpost.proxy.attrs.AttrCache;
 import dev.outpost.proxy.attrs.ChangeSubscription;
 import dev.outpost.proxy.cache.BlockCache;
@@ -20,7 +19,6 @@ import dev.outpost.transport.Tls;
 import dev.outpost.transport.Transports;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
-import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -96,18 +94,12 @@ public final class ProxyServer implements AutoCloseable {
       this.attrs = new AttrCache(config.attrs().maxEntries(), maintenance, metrics);
       this.subscription = new ChangeSubscription(link, attrs, cache, metrics, RING_EVENTS);
       this.flights = new BlockFlights(cache, link, readers, metrics);
-      TokenBook tokens = new TokenBook(new TokenVerifier(originKey, clock), config.volume());
-      ProxyService service = new ProxyService(config.volume(), link, cache, flights, attrs, subscription, tokens,
+      LocalTokenCheck tokens = new LocalTokenCheck(new TokenVerifier(originKey, clock), config.volume());
+      ProxyService service = new ProxyService(config.volume(), link, cache, flights, attrs, subscription,
           metrics, readers, clock, config.attrs().prefetchMaxFileBytes(), config.attrs().prefetchMaxBlocks());
       subscription.start();
-      link.onUp(g -> g.rpc().onPush(push -> {
-        // The transport does not tell which upstream session a push was for, so a recall cannot be routed to
-        // the client holding the lease; it expires at its TTL instead.
-        if (push instanceof LeaseRecall r) {
-          log.debug("lease recall for {} (token {}) not routed to a client", r.path(), r.token());
-        }
-        ReferenceCountUtil.release(push);
-      }));
+      // LEASE_RECALL for a client's upstream session goes to that client's connection.
+      link.onClientPush(service::pushToClient);
       link.onStateChange(s -> log.info("origin link {}", s));
       rpc = RpcServer.start(new InetSocketAddress(config.listen().host(), config.listen().port()), serverTls,
           config.maxFrameBytes(), group, service, tokens, clock);

@@ -90,17 +90,21 @@ public final class ProxyService implements RequestService {
   private final BlockFlights flights;
   private final AttrCache attrs;
   private final ChangeSubscription subscription;
-  private final TokenBook tokens;
   private final ProxyMetrics metrics;
   private final ExecutorService readers;
   private final Clock clock;
   private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
   private final Map<StreamKey, OriginLink.StreamHandle> forwardedStreams = new ConcurrentHashMap<>();
+  /**
+   * Per client session that asked for a lease: a call of that session, to push the origin's LEASE_RECALL through
+   * ({@link ServerCall#push} works after the call ended, while the connection is open).
+   */
+  private final Map<ClientKey, ServerCall> leaseHolders = new ConcurrentHashMap<>();
   private final int prefetchMaxFileBytes;
   private final int prefetchMaxBlocks;
 
   ProxyService(String volume, OriginLink link, BlockCache cache, BlockFlights flights, AttrCache attrs,
-      ChangeSubscription subscription, TokenBook tokens, ProxyMetrics metrics, ExecutorService readers, Clock clock,
+      ChangeSubscription subscription, ProxyMetrics metrics, ExecutorService readers, Clock clock,
       int prefetchMaxFileBytes, int prefetchMaxBlocks) {
     this.prefetchMaxFileBytes = prefetchMaxFileBytes;
     this.prefetchMaxBlocks = prefetchMaxBlocks;
@@ -110,7 +114,6 @@ public final class ProxyService implements RequestService {
     this.flights = flights;
     this.attrs = attrs;
     this.subscription = subscription;
-    this.tokens = tokens;
     this.metrics = metrics;
     this.readers = readers;
     this.clock = clock;
@@ -139,8 +142,14 @@ public final class ProxyService implements RequestService {
         case SnapshotList r -> forward(call, r, List.of(), false);
         case SnapshotCreate r -> forward(call, r, List.of(), false);
         case SnapshotDelete r -> forward(call, r, List.of(), false);
-        case LeaseAcquire r -> forward(call, r, List.of(), false);
-        case LeaseRenew r -> forward(call, r, List.of(), false);
+        case LeaseAcquire r -> {
+          leaseHolders.put(key(call), call);
+          forward(call, r, List.of(), false);
+        }
+        case LeaseRenew r -> {
+          leaseHolders.put(key(call), call);
+          forward(call, r, List.of(), false);
+        }
         case LeaseRelease r -> forward(call, r, List.of(), false);
 
         case Create r -> forward(call, r, List.of(r.path()), false);
@@ -168,8 +177,24 @@ public final class ProxyService implements RequestService {
     }
   }
 
+  /**
+   * Delivers a push the origin sent to {@code client}'s upstream session (a LEASE_RECALL) to that client's own
+   * connection and session. Takes ownership of {@code push}.
+   */
+  void pushToClient(ClientKey client, Reply push) {
+    ServerCall target = leaseHolders.get(client);
+    if (target == null || !target.isOpen()) {
+      log.debug("push {} for client session {} which holds no lease here; dropped", push.getClass().getSimpleName(),
+          client);
+      ReferenceCountUtil.release(push);
+      return;
+    }
+    target.push(push);
+  }
+
   @Override
   public void connectionClosed(long connectionId) {
+    leaseHolders.keySet().removeIf(k -> k.connectionId() == connectionId);
     subscription.connectionClosed(connectionId);
     forwardedStreams.entrySet().removeIf(e -> {
       if (e.getKey().connectionId() != connectionId) {
@@ -392,10 +417,10 @@ public final class ProxyService implements RequestService {
     return new ClientKey(call.session().connectionId(), call.session().id());
   }
 
-  private String token(ServerCall call) {
-    Principal p = call.session().principal().orElseThrow(
+  /** The client's own token, ATTACHed upstream so the origin authorises the client, not the proxy. */
+  private static String token(ServerCall call) {
+    return call.session().token().orElseThrow(
         () -> new OutpostException(ErrorCode.UNAUTHORIZED, "no token given for this session"));
-    return tokens.tokenOf(p);
   }
 
   private static void requireWrite(ServerCall call) {

@@ -26,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,9 @@ import org.slf4j.LoggerFactory;
  * (session 0: subscription and block fetches) and ATTACHes each client session once, lazily, with that
  * client's token, so the origin authorises the client itself. The connection is re-established with jittered
  * exponential backoff; client sessions are attached again on their first request after a reconnect.
+ *
+ * <p>Pushes the origin addresses to a client's upstream session (LEASE_RECALL to a lease holder) are handed to
+ * the {@link #onClientPush} handler with the client they are for.
  *
  * <p>Thread-safe. Futures complete on the link's event loop: chain blocking work elsewhere.
  */
@@ -64,6 +68,9 @@ public final class OriginLink implements BlockSource, AutoCloseable {
   private final long waitMillis;
   private final ProxyMetrics metrics;
   private final Map<ClientKey, Slot> slots = new ConcurrentHashMap<>();
+  /** Which client each attached upstream session acts for, per generation (the inverse of the slots). */
+  private final Map<UpstreamSession, ClientKey> clientsBySession = new ConcurrentHashMap<>();
+  private volatile BiConsumer<ClientKey, Reply> clientPushes = (key, push) -> ReferenceCountUtil.release(push);
   private final List<Consumer<Generation>> upListeners = new CopyOnWriteArrayList<>();
   private final List<Consumer<LinkState>> stateListeners = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
@@ -107,6 +114,18 @@ public final class OriginLink implements BlockSource, AutoCloseable {
     if (g != null && state == LinkState.UP) {
       listener.accept(g);
     }
+  }
+
+  /** An upstream session of one generation. */
+  private record UpstreamSession(long generation, int session) {}
+
+  /**
+   * Receives pushes the origin sent to a client's upstream session, with the client session they are for (on the
+   * link's event loop; do not block). The handler owns the push. Pushes to the proxy's own session, or to a
+   * session no longer known, are logged and released.
+   */
+  public void onClientPush(BiConsumer<ClientKey, Reply> handler) {
+    this.clientPushes = handler;
   }
 
   /** Called on every state change. */
@@ -169,6 +188,9 @@ public final class OriginLink implements BlockSource, AutoCloseable {
         s = slot.session;
         gen = slot.generation;
       }
+      if (s != null) {
+        s.thenAccept(id -> clientsBySession.remove(new UpstreamSession(gen, id)));
+      }
       if (g != null && s != null && gen == g.number() && g.rpc().isOpen() && !closed) {
         s.thenAccept(id -> g.rpc().call(0, new Detach(id)).whenComplete((r, err) -> ReferenceCountUtil.release(r)));
       }
@@ -189,6 +211,12 @@ public final class OriginLink implements BlockSource, AutoCloseable {
       if (stale) {
         slot.generation = g.number();
         slot.session = g.rpc().attach(slot.token);
+        slot.session.thenAccept(id -> {
+          clientsBySession.put(new UpstreamSession(g.number(), id), key);
+          if (!slots.containsKey(key)) {
+            clientsBySession.remove(new UpstreamSession(g.number(), id)); // the client left meanwhile
+          }
+        });
       }
       return slot.session;
     }
@@ -250,6 +278,17 @@ public final class OriginLink implements BlockSource, AutoCloseable {
     });
   }
 
+  private void routePush(long generation, int session, Reply push) {
+    ClientKey key = session == 0 ? null : clientsBySession.get(new UpstreamSession(generation, session));
+    if (key == null) {
+      log.debug("push {} for upstream session {} (generation {}) has no client; dropped",
+          push.getClass().getSimpleName(), session, generation);
+      ReferenceCountUtil.release(push);
+      return;
+    }
+    clientPushes.accept(key, push);
+  }
+
   private void connect() {
     synchronized (lock) {
       if (closed) {
@@ -275,6 +314,8 @@ public final class OriginLink implements BlockSource, AutoCloseable {
           return;
         }
         g = new Generation(++generations, rpc, rpc.welcome());
+        long number = g.number();
+        rpc.onPush((session, push) -> routePush(number, session, push));
         current = g;
         failures = 0;
         ready = next;
@@ -298,6 +339,7 @@ public final class OriginLink implements BlockSource, AutoCloseable {
   }
 
   private void lost(Generation g) {
+    clientsBySession.keySet().removeIf(u -> u.generation() == g.number());
     synchronized (lock) {
       if (current != g) {
         return;
