@@ -89,6 +89,18 @@ final class Gcm {
   }
 
   static int decrypt(Cipher c, byte[] key, byte[] nonce, byte[] aad, ByteBuffer in, ByteBuffer out, String what) {
+    int length = in.remaining();
+    if (in.isDirect() && out.hasArray() && length <= BlockFormat.MAX_CIPHER_BYTES) {
+      // The JDK's GCM runs ~2.7x faster array-to-array than out of a direct buffer (CryptoStepsBenchmark):
+      // staging the ciphertext in a heap copy first is the cheaper path for blocks read off the network.
+      byte[] stage = Primitives.get().cipherStage();
+      in.get(in.position(), stage, 0, length);
+      int n = decrypt(c, key, nonce, aad, 0, aad.length, stage, 0, length, out.array(),
+          out.arrayOffset() + out.position(), what);
+      in.position(in.limit());
+      out.position(out.position() + n);
+      return n;
+    }
     initDecrypt(c, key, nonce);
     int start = out.position();
     int expected = in.remaining() - Primitives.GCM_TAG_BYTES;

@@ -49,6 +49,15 @@ final class Primitives {
   }
 
   private java.nio.ByteBuffer directScratch;
+  private byte[] cipherStage;
+
+  /** Heap copy room for one block's ciphertext, for decrypting out of direct buffers; allocated on first use. */
+  byte[] cipherStage() {
+    if (cipherStage == null) {
+      cipherStage = new byte[BlockFormat.MAX_CIPHER_BYTES];
+    }
+    return cipherStage;
+  }
 
   /** Direct scratch of the same size, for zstd calls on direct buffers; allocated on first use. */
   java.nio.ByteBuffer directScratch() {
