@@ -20,10 +20,17 @@ import java.util.Optional;
  * @param maxFrameBytes largest frame accepted from clients and the origin
  * @param requestTimeoutMillis how long a client request may wait for the origin link to come up
  * @param metrics where JSON metrics are served over HTTP ({@code GET /metrics}); empty = not served
+ * @param admin the admin HTTP API (status, warm jobs, pin/evict, Prometheus, dashboard); empty = not served
  */
 public record ProxyConfig(String volume, Listen listen, Listen origin, Path tokenFile, Path originPublicKeyFile,
     Tls tls, Tls upstreamTls, Cache cache, Attrs attrs, Reconnect reconnect, int maxFrameBytes,
-    long requestTimeoutMillis, Optional<Listen> metrics) {
+    long requestTimeoutMillis, Optional<Listen> metrics, Optional<Admin> admin) {
+
+  /**
+   * @param listen where the admin API listens (loopback by default: it can evict and pin)
+   * @param tokenFile the bearer token every {@code /api} request must carry; generated (0600) if absent
+   */
+  public record Admin(Listen listen, Path tokenFile) {}
 
   /** A host and port; port 0 picks a free port (tests). */
   public record Listen(String host, int port) {

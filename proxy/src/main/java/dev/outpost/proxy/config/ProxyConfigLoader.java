@@ -28,9 +28,10 @@ public final class ProxyConfigLoader {
   public static final long DEFAULT_RECONNECT_INITIAL_MILLIS = 200;
   public static final long DEFAULT_RECONNECT_MAX_MILLIS = 30_000;
   public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
+  public static final int DEFAULT_ADMIN_PORT = 7480;
 
   private static final Set<String> TOP = Set.of("volume", "listen", "origin", "tokenFile", "originPublicKeyFile",
-      "tls", "upstreamTls", "cache", "attrs", "reconnect", "maxFrameBytes", "requestTimeoutMillis", "metrics");
+      "tls", "upstreamTls", "cache", "attrs", "reconnect", "maxFrameBytes", "requestTimeoutMillis", "metrics", "admin");
 
   private ProxyConfigLoader() {}
 
@@ -94,9 +95,29 @@ public final class ProxyConfigLoader {
     long timeout = number(root, "requestTimeoutMillis", "requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1,
         600_000);
     Optional<ProxyConfig.Listen> metrics = metrics(root.get("metrics"));
+    Optional<ProxyConfig.Admin> admin = admin(root.get("admin"), base, dir);
     return new ProxyConfig(volume, listen, origin, tokenFile, publicKey, tls, upstreamTls,
         new ProxyConfig.Cache(dir, maxBytes, maxMap, sync, readers), new ProxyConfig.Attrs(attrEntries, prefetchBytes, prefetchBlocks),
-        new ProxyConfig.Reconnect(initial, max), maxFrame, timeout, metrics);
+        new ProxyConfig.Reconnect(initial, max), maxFrame, timeout, metrics, admin);
+  }
+
+  /** The admin API is served only when configured; the token file defaults to admin.token in the cache dir. */
+  private static Optional<ProxyConfig.Admin> admin(JsonNode n, Path base, Path cacheDir) {
+    if (n == null || n.isNull()) {
+      return Optional.empty();
+    }
+    if (!n.isObject()) {
+      throw bad("admin must be a mapping with enabled, host, port and tokenFile");
+    }
+    known(n, "admin.", Set.of("enabled", "host", "port", "tokenFile"));
+    if (n.has("enabled") && !bool(n.get("enabled"), "admin.enabled")) {
+      return Optional.empty();
+    }
+    String host = n.hasNonNull("host") ? text(n.get("host"), "admin.host") : "127.0.0.1";
+    int port = (int) number(n, "port", "admin.port", DEFAULT_ADMIN_PORT, 0, 65535);
+    Path token = n.hasNonNull("tokenFile") ? path(base, text(n.get("tokenFile"), "admin.tokenFile"))
+        : cacheDir.resolve("admin.token");
+    return Optional.of(new ProxyConfig.Admin(new ProxyConfig.Listen(host, port), token));
   }
 
   private static Optional<ProxyConfig.Listen> metrics(JsonNode n) {

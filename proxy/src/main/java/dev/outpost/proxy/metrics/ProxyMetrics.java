@@ -19,6 +19,8 @@ public final class ProxyMetrics {
   public static final String PREFIX = "outpost.proxy.";
   /** Meter per client request type: {@code outpost.proxy.requests.<op>}. */
   public static final String REQUESTS = PREFIX + "requests.";
+  /** Timer of client requests, arrival to final reply (the admin API's p50/p99). */
+  public static final String REQUEST_LATENCY = PREFIX + "latency.requests";
   public static final String CACHE_HITS = PREFIX + "cache.hits";
   public static final String CACHE_MISSES = PREFIX + "cache.misses";
   public static final String CACHE_HIT_BYTES = PREFIX + "cache.hitBytes";
@@ -64,6 +66,7 @@ public final class ProxyMetrics {
   private final Counter invalidations = registry.counter(INVALIDATIONS);
   private final Counter resyncs = registry.counter(RESYNCS);
   private final Counter reconnects = registry.counter(LINK_RECONNECTS);
+  private final Timer requestLatency = registry.timer(REQUEST_LATENCY);
 
   /** The registry, for exporters only. */
   public MetricRegistry registry() {
@@ -73,6 +76,11 @@ public final class ProxyMetrics {
   /** One client request of type {@code op} (e.g. "GetAttr"). */
   public void request(String op) {
     requests.computeIfAbsent(op, o -> registry.meter(REQUESTS + o.toLowerCase(Locale.ROOT))).mark();
+  }
+
+  /** A client request answered (its final reply or error sent) {@code nanos} after it arrived. */
+  public void requestLatency(long nanos) {
+    requestLatency.update(nanos, TimeUnit.NANOSECONDS);
   }
 
   public void cacheHit(long bytes) {

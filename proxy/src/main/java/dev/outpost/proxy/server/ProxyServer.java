@@ -4,6 +4,7 @@ import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.crypto.PemFiles;
 import dev.outpost.crypto.TokenVerifier;
+import dev.outpost.proxy.admin.ProxyAdmin;
 import dev.outpost.proxy.attrs.AttrCache;
 import dev.outpost.proxy.attrs.ChangeSubscription;
 import dev.outpost.proxy.cache.BlockCache;
@@ -58,6 +59,7 @@ public final class ProxyServer implements AutoCloseable {
   private final BlockFlights flights;
   private final RpcServer rpc;
   private final Optional<MetricsEndpoint> metricsEndpoint;
+  private final ProxyAdmin admin;
 
   private ProxyServer(ProxyConfig config, Clock clock) {
     this.config = config;
@@ -104,6 +106,7 @@ public final class ProxyServer implements AutoCloseable {
       rpc = RpcServer.start(new InetSocketAddress(config.listen().host(), config.listen().port()), serverTls,
           config.maxFrameBytes(), group, service, tokens, clock);
       this.rpc = rpc;
+      this.admin = ProxyAdmin.start(config, cache, flights, link, attrs, subscription, metrics, clock);
       this.metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(
           new InetSocketAddress(m.host(), m.port()), metrics.registry()));
       link.start();
@@ -196,6 +199,11 @@ public final class ProxyServer implements AutoCloseable {
     return metricsEndpoint.map(MetricsEndpoint::address);
   }
 
+  /** Warm jobs, pins, cache operations by path and the admin API. */
+  public ProxyAdmin admin() {
+    return admin;
+  }
+
   public ProxyConfig config() {
     return config;
   }
@@ -203,6 +211,7 @@ public final class ProxyServer implements AutoCloseable {
   /** Stops listening and the link, lets queued cache writes commit, then closes the cache. */
   @Override
   public void close() {
+    admin.close(); // first: a running warm job stops while the link and cache are still there
     rpc.close();
     metricsEndpoint.ifPresent(MetricsEndpoint::close);
     link.close();

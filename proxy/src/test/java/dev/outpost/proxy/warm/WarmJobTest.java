@@ -1,0 +1,156 @@
+package dev.outpost.proxy.warm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.client.OutpostClient;
+import dev.outpost.core.BlockId;
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import dev.outpost.proxy.admin.AdminFixture;
+import dev.outpost.proxy.metrics.ProxyMetrics;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.assertj.core.data.Percentage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Warm jobs against a real origin and proxy: fetch counts, resume after restart, rate, pins. */
+class WarmJobTest {
+  @TempDir
+  Path dir;
+
+  private static List<BlockId> liveBlocks(AdminFixture f, String path) {
+    List<BlockId> ids = new ArrayList<>();
+    new OriginLister(f.proxy.link(), 10_000).list("", path, b -> b.forEach(r -> ids.add(r.id())), () -> false);
+    return ids;
+  }
+
+  @Test
+  void warmingTheLatestSnapshotMakesLaterReadsFetchNoBlocksFromOrigin() {
+    try (AdminFixture f = AdminFixture.start(dir)) {
+      List<byte[]> files = f.writeFiles("/proj", 4, 600_000, 1);
+      f.snapshot("nightly-1");
+      JobView queued = f.proxy.admin().jobs().submit(new WarmSpec(WarmSpec.LATEST, List.of("/proj"), false, 0));
+      assertThat(queued.snapshot()).as("latest resolved at submit").isEqualTo("nightly-1");
+      JobView done = f.awaitJob(queued.id(), 60);
+      assertThat(done.state()).isEqualTo(JobState.DONE);
+      assertThat(done.blocksTotal()).isGreaterThan(4);
+      assertThat(done.blocksFetched()).isEqualTo(done.blocksTotal());
+      assertThat(done.bytesFetched()).isEqualTo(done.bytesTotal()).isGreaterThan(2_400_000);
+      assertThat(done.blocksPresent()).isZero();
+      assertThat(done.blocksFailed()).isZero();
+      f.proxy.cache().flushed().join();
+
+      long before = f.originBlocksSent();
+      long fetchesBefore = f.proxy.metrics().count(ProxyMetrics.ORIGIN_BLOCK_FETCHES);
+      OutpostClient viaProxy = f.viaProxy();
+      for (int i = 0; i < files.size(); i++) {
+        assertThat(AdminFixture.readAll(viaProxy, "/proj/f" + i + ".bin")).isEqualTo(files.get(i));
+      }
+      assertThat(f.originBlocksSent() - before).as("blocks the origin sent for the reads").isZero();
+      assertThat(f.proxy.metrics().count(ProxyMetrics.ORIGIN_BLOCK_FETCHES) - fetchesBefore).isZero();
+
+      JobView again = f.awaitJob(f.proxy.admin().jobs()
+          .submit(new WarmSpec("nightly-1", List.of("/proj"), false, 0)).id(), 60);
+      assertThat(again.blocksPresent()).isEqualTo(done.blocksTotal());
+      assertThat(again.blocksFetched()).isZero();
+    }
+  }
+
+  @Test
+  void unknownSnapshotIsRefusedAtSubmitAndBadSpecsAreTyped() {
+    try (AdminFixture f = AdminFixture.start(dir)) {
+      f.awaitLinkUp();
+      assertThatThrownBy(() -> f.proxy.admin().jobs().submit(new WarmSpec("nope", List.of("/"), false, 0)))
+          .isInstanceOf(OutpostException.class).hasMessageContaining("no snapshot 'nope'")
+          .extracting(e -> ((OutpostException) e).code()).isEqualTo(ErrorCode.NOT_FOUND);
+      assertThatThrownBy(() -> f.proxy.admin().jobs().submit(new WarmSpec(WarmSpec.LATEST, List.of("/"), false, 0)))
+          .isInstanceOf(OutpostException.class).hasMessageContaining("no snapshots")
+          .extracting(e -> ((OutpostException) e).code()).isEqualTo(ErrorCode.NOT_FOUND);
+      assertThatThrownBy(() -> new WarmSpec("", List.of("relative"), false, 0)).isInstanceOf(OutpostException.class);
+      assertThatThrownBy(() -> new WarmSpec("", List.of("/"), false, 10)).isInstanceOf(OutpostException.class)
+          .hasMessageContaining("rateBytesPerSec");
+      assertThatThrownBy(() -> new WarmSpec("../x", List.of("/"), false, 0)).isInstanceOf(OutpostException.class);
+    }
+  }
+
+  @Test
+  void aJobInterruptedByARestartResumesWithoutFetchingAnyBlockTwice() throws Exception {
+    try (AdminFixture f = AdminFixture.start(dir)) {
+      f.writeFiles("/big", 6, 500_000, 7);
+      f.snapshot("s1");
+      long sentBefore = f.originBlocksSent();
+      JobView job = f.proxy.admin().jobs().submit(new WarmSpec("s1", List.of("/big"), false, 1 << 20));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (f.proxy.admin().jobs().get(job.id()).orElseThrow().bytesFetched() < 700_000) {
+        assertThat(System.nanoTime()).as("job progressing").isLessThan(deadline);
+        AdminFixture.pause(20);
+      }
+      f.stopProxy();
+      assertThat(Files.readString(dir.resolve("cache").resolve(WarmJobs.FILE))).contains(job.id(), "RUNNING");
+      long sentAtStop = f.originBlocksSent() - sentBefore;
+
+      f.startProxy();
+      JobView done = f.awaitJob(job.id(), 60);
+      assertThat(done.state()).isEqualTo(JobState.DONE);
+      assertThat(done.blocksPresent()).as("fetched before the restart").isGreaterThan(0);
+      assertThat(done.blocksPresent() + done.blocksFetched()).isEqualTo(done.blocksTotal());
+      assertThat(f.originBlocksSent() - sentBefore).as("each block sent by the origin once over both runs")
+          .isEqualTo(done.blocksTotal());
+      assertThat(done.blocksFetched()).isEqualTo(done.blocksTotal() - sentAtStop);
+    }
+  }
+
+  @Test
+  void fetchRateStaysWithinTenPercentOfTheCap() {
+    try (AdminFixture f = AdminFixture.start(dir)) {
+      f.writeFiles("/rate", 5, 800_000, 21);
+      long rate = 1 << 20;
+      JobView done = f.awaitJob(f.proxy.admin().jobs().submit(new WarmSpec("", List.of("/rate"), false, rate)).id(), 60);
+      assertThat(done.state()).isEqualTo(JobState.DONE);
+      assertThat(done.bytesFetched()).isGreaterThan(3_900_000);
+      double seconds = (done.finishedAtMillis() - done.startedAtMillis()) / 1000.0;
+      assertThat(done.bytesFetched() / seconds).isCloseTo(rate, Percentage.withPercentage(10));
+    }
+  }
+
+  @Test
+  void pinnedBlocksSurviveEvictionPressureAndARestart() {
+    try (AdminFixture f = new AdminFixture(dir, "1MiB")) {
+      f.writeFiles("/keep", 1, 600_000, 3);
+      List<byte[]> churn = f.writeFiles("/churn", 4, 700_000, 4);
+      JobView pinned = f.awaitJob(f.proxy.admin().jobs().submit(new WarmSpec("", List.of("/keep"), true, 0)).id(), 60);
+      assertThat(pinned.state()).isEqualTo(JobState.DONE);
+      List<BlockId> keep = liveBlocks(f, "/keep");
+      assertThat(keep).hasSize((int) pinned.blocksTotal());
+
+      // Pins are persisted: after a restart the same blocks are pinned again.
+      f.stopProxy();
+      f.startProxy();
+      assertThat(keep).allMatch(f.proxy.cache()::isPinned).allMatch(f.proxy.cache()::contains);
+
+      OutpostClient viaProxy = f.viaProxy();
+      for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < churn.size(); i++) {
+          assertThat(AdminFixture.readAll(viaProxy, "/churn/f" + i + ".bin")).isEqualTo(churn.get(i));
+        }
+      }
+      f.proxy.cache().flushed().join();
+      f.proxy.cache().cleanUp();
+      assertThat(f.proxy.metrics().count(ProxyMetrics.EVICTIONS)).as("the churn overflowed the cache").isPositive();
+      assertThat(keep).allMatch(f.proxy.cache()::contains);
+
+      // Evict never drops pinned blocks; after unpin it does (unpinned, they also count against the full cache
+      // again, so the cache itself may already have evicted some).
+      assertThat(f.proxy.admin().paths().evict("/keep").blocks()).isZero();
+      assertThat(f.proxy.admin().paths().unpin("/keep").blocks()).isEqualTo(keep.size());
+      assertThat(f.proxy.admin().paths().evict("/keep").blocks()).isPositive().isLessThanOrEqualTo(keep.size());
+      f.proxy.cache().cleanUp();
+      assertThat(keep).noneMatch(f.proxy.cache()::contains);
+    }
+  }
+}
