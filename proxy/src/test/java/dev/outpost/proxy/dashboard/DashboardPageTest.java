@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.outpost.proxy.admin.AdminFixture;
 import dev.outpost.proxy.dashboard.HeadlessChromium.RenderedPage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +16,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The dashboard page in headless Chromium against a stand-in admin API: the headline numbers it shows are the
+ * The dashboard page in headless Chromium, against a stand-in admin API and against a real proxy (with an
+ * in-process origin) after real traffic and a warm job: the headline numbers it shows are the
  * ones the API served, formatted for people, and failures (refused token, unreachable proxy, no token) are
  * shown as a plain message rather than stale or empty numbers.
  */
@@ -86,6 +88,38 @@ class DashboardPageTest {
     assertThat(page.element("cache-limit").text()).isEqualTo(DashboardText.bytes(cache.get("limitBytes").asDouble()));
     assertThat(page.element("cache-entries").value()).isEqualTo(cache.get("entries").asDouble());
     assertThat(page.element("link-state").attr("data-value")).isEqualTo(status.at("/link/state").asText());
+  }
+
+  @Test
+  void showsTheRealProxysStatusAndWarmJob() throws IOException {
+    Path shot = Files.createDirectories(Path.of("target", "dashboard")).resolve("dashboard-real-proxy.png");
+    Files.deleteIfExists(shot);
+    try (AdminFixture f = AdminFixture.start(dir.resolve("proxy"))) {
+      f.writeFiles("/w", 6, 100_000, 7);
+      try (var c = f.viaProxy()) {
+        for (int round = 0; round < 2; round++) { // a cold read (misses, WAN) and a warm one (hits)
+          for (int i = 0; i < 6; i++) {
+            AdminFixture.readAll(c, "/w/f" + i + ".bin");
+          }
+        }
+      }
+      f.snapshot("nightly");
+      String id = f.api("POST", "/api/jobs/warm", "{\"snapshot\":\"nightly\",\"paths\":[\"/w\"]}", 201).get("id").asText();
+      f.awaitJob(id, 20);
+
+      RenderedPage page = HeadlessChromium.load(chromium,
+          "http://" + f.adminHostPort() + "/#token=" + f.adminToken(), dir, Optional.of(shot));
+      JsonNode status = f.api("GET", "/api/status", null, 200); // the proxy is idle: what the page saw
+
+      assertThat(page.element("error").hidden()).as(page.element("error").text()).isTrue();
+      assertShows(page, status);
+      assertThat(status.at("/stats/blockHits").asLong()).isPositive();
+      assertThat(status.at("/stats/blockMisses").asLong()).isPositive();
+      assertThat(page.element("link-state").text()).isEqualTo("Origin UP");
+      assertThat(page.element("job-" + id).attr("data-state")).isEqualTo("DONE");
+      assertThat(Double.parseDouble(page.element("job-" + id).attr("data-progress"))).isEqualTo(1.0);
+    }
+    assertThat(shot).isNotEmptyFile();
   }
 
   @Test
