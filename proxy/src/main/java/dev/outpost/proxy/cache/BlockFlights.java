@@ -62,6 +62,11 @@ public final class BlockFlights {
       if (existing != null) {
         metrics.coalesced();
         out.put(id, existing);
+      } else if (cache.contains(id)) {
+        // The caller's cache miss may predate a flight that landed meanwhile: a flight leaves the map only
+        // after its block is in the cache index, so this re-check closes the gap and keeps one fetch per block.
+        out.put(id, created);
+        completeFromCache(id, created);
       } else {
         out.put(id, created);
         mine.add(id);
@@ -74,6 +79,26 @@ public final class BlockFlights {
       start(batch, flights);
     }
     return out;
+  }
+
+  private void completeFromCache(BlockId id, CompletableFuture<Optional<byte[]>> f) {
+    try {
+      Optional<io.netty.buffer.ByteBuf> cached = cache.read(id, io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
+      if (cached.isPresent()) {
+        io.netty.buffer.ByteBuf buf = cached.get();
+        try {
+          f.complete(Optional.of(io.netty.buffer.ByteBufUtil.getBytes(buf)));
+        } finally {
+          buf.release();
+        }
+        inFlight.remove(id, f);
+        return;
+      }
+    } catch (RuntimeException e) {
+      log.debug("re-reading block {} from the cache failed; fetching it", id, e);
+    }
+    // Evicted or rotten between the check and the read: fetch it after all.
+    start(List.of(id), new LinkedHashMap<>(java.util.Map.of(id, f)));
   }
 
   /** Blocks being fetched right now. */
