@@ -113,7 +113,8 @@ class SystemdUnitsTest {
   void warmRunsNightlyAsAOneshotThatWaitsForTheJob() throws IOException {
     Map<String, List<String>> svc = unit("outpost-warm.service").get("Service");
     assertThat(svc).containsEntry("Type", List.of("oneshot")).containsEntry("User", List.of("outpost"));
-    assertThat(svc.get("ExecStart").getFirst()).isEqualTo("/opt/outpost/bin/proxyctl warm --snapshot latest --wait");
+    assertThat(svc.get("ExecStart").getFirst())
+        .isEqualTo("/opt/outpost/bin/proxyctl warm --snapshot latest --wait --config /etc/outpost/proxy.yaml");
     assertThat(unit("outpost-warm.service").get("Unit").get("After")).contains("outpost-proxy.service");
 
     Map<String, List<String>> timer = unit("outpost-warm.timer").get("Timer");
