@@ -161,8 +161,11 @@ public final class ProxyService implements RequestService {
         case Rmdir r -> forward(call, r, List.of(r.path()), true);
         case Rename r -> forward(call, r, List.of(r.from(), r.to()), true);
 
-        case GetBlocks r -> onReaders(call, () -> new BlockStreamer(adapt(call), r.ids(), cache, flights, readers,
-            metrics, alloc).start());
+        case GetBlocks r -> {
+          long arrived = System.nanoTime();
+          onReaders(call, () -> new BlockStreamer(adapt(call, arrived), r.ids(), cache, flights, readers,
+              metrics, alloc).start());
+        }
         case PutBlock r -> putBlock(call, r);
         case ListBlocks r -> forwardStream(call, r, false);
         case Subscribe r -> {
@@ -213,12 +216,14 @@ public final class ProxyService implements RequestService {
   // ---- attributes ----
 
   private void getAttr(ServerCall call, GetAttr r) {
+    long started = System.nanoTime();
     boolean cacheable = r.snapshot().isEmpty();
     if (cacheable && subscription.live()) {
       var hit = attrs.attr(r.path());
       if (hit.isPresent()) {
         metrics.attrHit();
         call.reply(hit.get());
+        answered(started);
         return;
       }
     }
@@ -232,18 +237,22 @@ public final class ProxyService implements RequestService {
         ErrorReply notFound = Errors.toReply(err);
         attrs.putAttr(r.path(), notFound, epoch);
         call.reply(notFound);
+        answered(started);
         return;
       }
       relay(call, reply, err);
+      answered(started);
     });
   }
 
   /** A symlink's cached attributes carry its target: answer from them, else ask the origin. */
   private void readLink(ServerCall call, ReadLink r) {
+    long started = System.nanoTime();
     if (r.snapshot().isEmpty() && subscription.live()
         && attrs.attr(r.path()).orElse(null) instanceof AttrReply a && a.attr().type() == FileType.SYMLINK) {
       metrics.attrHit();
       call.reply(new LinkTarget(a.attr().linkTarget()));
+      answered(started);
       return;
     }
     metrics.attrMiss();
@@ -251,6 +260,7 @@ public final class ProxyService implements RequestService {
   }
 
   private void readDir(ServerCall call, ReadDir r) {
+    long started = System.nanoTime();
     boolean cacheable = r.snapshot().isEmpty();
     AttrCache.PageKey key = new AttrCache.PageKey(r.startAfter(), r.maxEntries());
     if (cacheable && subscription.live()) {
@@ -258,6 +268,7 @@ public final class ProxyService implements RequestService {
       if (hit.isPresent()) {
         metrics.attrHit();
         call.reply(hit.get());
+        answered(started);
         return;
       }
     }
@@ -274,6 +285,7 @@ public final class ProxyService implements RequestService {
         prefetchSmallFiles(p);
       }
       relay(call, reply, err);
+      answered(started);
     });
   }
 
@@ -311,12 +323,19 @@ public final class ProxyService implements RequestService {
    * been applied (a lost reply), and dropping is always safe.
    */
   private void forward(ServerCall call, Request r, List<String> touched, boolean subtree) {
+    long started = System.nanoTime();
     upstream(call, r).whenComplete((reply, err) -> {
       if (!touched.isEmpty()) {
         attrs.invalidatePaths(touched, subtree);
       }
       relay(call, reply, err);
+      answered(started);
     });
+  }
+
+  /** Client request latency, arrival to final reply (the admin API's p50/p99). */
+  private void answered(long startedNanos) {
+    metrics.requestLatency(System.nanoTime() - startedNanos);
   }
 
   private CompletableFuture<Reply> upstream(ServerCall call, Request r) {
@@ -442,7 +461,7 @@ public final class ProxyService implements RequestService {
     }
   }
 
-  private static BlockStreamer.ClientCall adapt(ServerCall call) {
+  private BlockStreamer.ClientCall adapt(ServerCall call, long started) {
     return new BlockStreamer.ClientCall() {
       @Override
       public void more(Reply r) {
@@ -452,11 +471,13 @@ public final class ProxyService implements RequestService {
       @Override
       public void reply(Reply r) {
         call.reply(r);
+        answered(started);
       }
 
       @Override
       public void fail(Throwable t) {
         call.fail(t);
+        answered(started);
       }
 
       @Override

@@ -79,6 +79,8 @@ class AdminApiTest {
       assertThat(st.get("blockMisses").asLong()).isPositive();
       assertThat(st.get("hitRatio").asDouble()).isBetween(0.01, 0.99);
       assertThat(st.get("bytesFromOrigin").asLong()).isGreaterThan(100_000);
+      assertThat(st.get("latencyP99Millis").asDouble()).isPositive()
+          .isGreaterThanOrEqualTo(st.get("latencyP50Millis").asDouble());
       assertThat(st.get("wanBytesSaved").asLong()).isEqualTo(st.get("bytesFromCache").asLong()).isGreaterThan(100_000);
 
       JsonNode metrics = f.api("GET", "/api/metrics", null, 200);
