@@ -71,13 +71,6 @@ final class WarmJob {
     finishedAtMillis = nowMillis;
   }
 
-  /** Back to QUEUED (the proxy is stopping mid-job: the next start resumes it). */
-  synchronized void requeue() {
-    if (state == JobState.RUNNING) {
-      state = JobState.QUEUED;
-    }
-  }
-
   void listingDone() {
     listingDone = true;
   }
