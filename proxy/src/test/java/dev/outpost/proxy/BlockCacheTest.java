@@ -82,6 +82,32 @@ class BlockCacheTest {
   }
 
   @Test
+  void blocksPinnedAtOpenSurviveARebuildOverTheBound() {
+    ProxyMetrics metrics = new ProxyMetrics();
+    Random r = new Random(5);
+    List<BlockId> ids = new ArrayList<>();
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
+      for (int i = 0; i < 64; i++) {
+        byte[] b = block(r, 64 << 10);
+        BlockId id = BlockIds.of(b);
+        ids.add(id);
+        cache.store(id, b);
+      }
+      cache.flushed().join();
+    }
+    // Reopened with a bound far below what is stored: only the pinned ones are sure to stay.
+    java.util.Set<BlockId> pinned = java.util.Set.copyOf(ids.subList(0, 8));
+    try (BlockCache cache = BlockCache.open(dir, 256 << 10, 256L << 20, 1000, Runnable::run, metrics, pinned)) {
+      cache.cleanUp();
+      for (BlockId id : pinned) {
+        assertThat(cache.contains(id)).as("pinned %s", id).isTrue();
+        assertThat(cache.isPinned(id)).isTrue();
+      }
+      assertThat(cache.weightedBytes()).isLessThanOrEqualTo(256 << 10);
+    }
+  }
+
+  @Test
   void indexIsRebuiltFromLmdbAtOpen() {
     ProxyMetrics metrics = new ProxyMetrics();
     Random r = new Random(2);

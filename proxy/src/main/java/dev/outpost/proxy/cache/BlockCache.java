@@ -77,8 +77,9 @@ public final class BlockCache implements AutoCloseable {
   private final long migrated;
 
   private BlockCache(LmdbStorage storage, long maxBytes, long syncIntervalMillis, Executor maintenance,
-      ProxyMetrics metrics) {
+      ProxyMetrics metrics, Set<BlockId> pinnedAtStart) {
     this.storage = storage;
+    this.pinned.addAll(pinnedAtStart);
     this.maxBytes = maxBytes;
     this.metrics = metrics;
     this.blocks = storage.blockStore(BLOCKS);
@@ -101,7 +102,7 @@ public final class BlockCache implements AutoCloseable {
       if (length < CRC_BYTES) {
         writer.submit(new CacheWriter.Delete(id)); // cannot even hold its CRC: not a block of ours
       } else {
-        index.put(id, new Entry(length - CRC_BYTES, false));
+        index.put(id, new Entry(length - CRC_BYTES, pinned.contains(id)));
       }
     });
     this.rebuildTime = Duration.ofNanos(System.nanoTime() - start);
@@ -125,6 +126,15 @@ public final class BlockCache implements AutoCloseable {
    */
   public static BlockCache open(Path dir, long maxBytes, long maxMapBytes, long syncIntervalMillis,
       Executor maintenance, ProxyMetrics metrics) {
+    return open(dir, maxBytes, maxMapBytes, syncIntervalMillis, maintenance, metrics, Set.of());
+  }
+
+  /**
+   * Like {@link #open(Path, long, long, long, Executor, ProxyMetrics)}, with blocks pinned before the index is
+   * rebuilt, so a cache fuller than its bound at start cannot evict them while the rebuild fills the index.
+   */
+  public static BlockCache open(Path dir, long maxBytes, long maxMapBytes, long syncIntervalMillis,
+      Executor maintenance, ProxyMetrics metrics, Set<BlockId> pinnedAtStart) {
     StorageConfig sc = new StorageConfig(Math.min(maxMapBytes, 64L << 20), maxMapBytes, 512, false);
     LmdbStorage storage;
     try {
@@ -138,7 +148,7 @@ public final class BlockCache implements AutoCloseable {
       storage = LmdbStorage.open(dir, sc);
     }
     try {
-      BlockCache c = new BlockCache(storage, maxBytes, syncIntervalMillis, maintenance, metrics);
+      BlockCache c = new BlockCache(storage, maxBytes, syncIntervalMillis, maintenance, metrics, pinnedAtStart);
       log.info("block cache {}: {} blocks, {} bytes (limit {}), index rebuilt in {} ms{}", dir, c.entries(),
           c.weightedBytes(), maxBytes, c.rebuildTime.toMillis(),
           c.migrated > 0 ? ", " + c.migrated + " blocks migrated to the CRC32C format" : "");

@@ -87,7 +87,8 @@ public final class ProxyServer implements AutoCloseable {
     OriginLink l = null;
     try {
       c = BlockCache.open(config.cache().dir(), config.cache().maxBytes(), config.cache().maxMapBytes(),
-          config.cache().syncIntervalMillis(), maintenance, metrics);
+          config.cache().syncIntervalMillis(), maintenance, metrics,
+          dev.outpost.proxy.warm.PinBook.persistedIds(config.cache().dir()));
       this.cache = c;
       l = new OriginLink(new InetSocketAddress(config.origin().host(), config.origin().port()), upstreamOptions, group,
           config.volume(), config.reconnect().initialMillis(), config.reconnect().maxMillis(),

@@ -11,6 +11,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,25 +45,38 @@ public final class PinBook {
    */
   public static PinBook open(BlockCache cache, Path dir) {
     PinBook book = new PinBook(cache, dir.resolve(FILE));
-    if (Files.exists(book.file)) {
-      try {
-        byte[] all = Files.readAllBytes(book.file);
-        if (all.length % RECORD_BYTES != 0) {
-          log.warn("{} is {} bytes, not a multiple of {}: its tail is ignored", book.file, all.length, RECORD_BYTES);
-        }
-        ByteBuffer in = ByteBuffer.wrap(all);
-        for (int off = 0; off + RECORD_BYTES <= all.length; off += RECORD_BYTES) {
-          BlockId id = BlockId.of(all, off);
-          int length = in.getInt(off + BlockId.BYTES);
-          book.pinned.put(id, Math.max(0, length));
-          cache.pin(id);
-        }
-      } catch (IOException e) {
-        throw new OutpostException(ErrorCode.INTERNAL, "cannot read pins " + book.file + ": " + e.getMessage(), e);
-      }
+    book.pinned.putAll(readFile(book.file));
+    book.pinned.keySet().forEach(cache::pin);
+    if (!book.pinned.isEmpty()) {
       log.info("{} pinned blocks restored from {}", book.pinned.size(), book.file);
     }
     return book;
+  }
+
+  /** The ids pinned in {@code dir}'s pin file, for pinning them before the cache index is rebuilt. */
+  public static Set<BlockId> persistedIds(Path dir) {
+    return Set.copyOf(readFile(dir.resolve(FILE)).keySet());
+  }
+
+  /** Reads the pin file; a damaged one (length not a multiple of the record size) up to its last whole record. */
+  private static Map<BlockId, Integer> readFile(Path file) {
+    Map<BlockId, Integer> out = new java.util.HashMap<>();
+    if (!Files.exists(file)) {
+      return out;
+    }
+    try {
+      byte[] all = Files.readAllBytes(file);
+      if (all.length % RECORD_BYTES != 0) {
+        log.warn("{} is {} bytes, not a multiple of {}: its tail is ignored", file, all.length, RECORD_BYTES);
+      }
+      ByteBuffer in = ByteBuffer.wrap(all);
+      for (int off = 0; off + RECORD_BYTES <= all.length; off += RECORD_BYTES) {
+        out.put(BlockId.of(all, off), Math.max(0, in.getInt(off + BlockId.BYTES)));
+      }
+      return out;
+    } catch (IOException e) {
+      throw new OutpostException(ErrorCode.INTERNAL, "cannot read pins " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /** Pins {@code id} (whether cached yet or not: a later fetch stores it pinned). True if it was not pinned. */
