@@ -274,7 +274,7 @@ class ProxyEndToEndTest {
   }
 
   @Test
-  void metricsAreServedAsJson() throws Exception {
+  void metricsAreServedAsPrometheusTextAndJson() throws Exception {
     try (ProxyFixture f = ProxyFixture.start(dir)) {
       f.direct().write("/m.txt", random(60, 100), WriteOptions.DEFAULTS);
       f.awaitProxyCaughtUp();
@@ -282,11 +282,15 @@ class ProxyEndToEndTest {
       var addr = f.proxy.metricsAddress().orElseThrow();
       var http = java.net.http.HttpClient.newHttpClient();
       var response = http.send(java.net.http.HttpRequest.newBuilder(
-          java.net.URI.create("http://127.0.0.1:" + addr.getPort() + "/metrics")).build(),
+          java.net.URI.create("http://127.0.0.1:" + addr.getPort() + "/metrics.json")).build(),
           java.net.http.HttpResponse.BodyHandlers.ofString());
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.body()).contains(ProxyMetrics.CACHE_MISSES, ProxyMetrics.LINK_STATE,
           ProxyMetrics.ORIGIN_RTT, ProxyMetrics.SUBSCRIPTION_LAG, ProxyMetrics.REQUESTS + "getattr");
+      var text = http.send(java.net.http.HttpRequest.newBuilder(
+          java.net.URI.create("http://127.0.0.1:" + addr.getPort() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertThat(text.body()).contains("outpost_proxy_cache_misses");
       http.close();
     }
   }

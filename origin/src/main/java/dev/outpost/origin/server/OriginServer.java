@@ -7,7 +7,7 @@ import dev.outpost.origin.config.OriginConfigLoader;
 import dev.outpost.origin.feed.ChangeFeed;
 import dev.outpost.origin.lease.LeaseEpochs;
 import dev.outpost.origin.lease.LeaseTable;
-import dev.outpost.origin.metrics.MetricsEndpoint;
+import dev.outpost.observability.MetricsEndpoint;
 import dev.outpost.origin.metrics.OriginMetrics;
 import dev.outpost.origin.volume.Volume;
 import dev.outpost.transport.RpcServer;
@@ -90,7 +90,7 @@ public final class OriginServer implements AutoCloseable {
       throw e;
     }
     this.metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(
-        new InetSocketAddress(m.host(), m.port()), metrics.registry()));
+        new InetSocketAddress(m.host(), m.port()), metrics.registry(), "origin-metrics-http"));
     schedule();
   }
 

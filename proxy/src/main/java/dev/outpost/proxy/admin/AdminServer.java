@@ -1,22 +1,17 @@
 package dev.outpost.proxy.admin;
 
-import com.codahale.metrics.json.MetricsModule;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.observability.MetricsExposition;
 import dev.outpost.proxy.metrics.ProxyMetrics;
 import dev.outpost.proxy.warm.CachePaths;
 import dev.outpost.proxy.warm.JobView;
 import dev.outpost.proxy.warm.WarmJobs;
 import dev.outpost.proxy.warm.WarmSpec;
-import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
-import io.prometheus.metrics.instrumentation.dropwizard.DropwizardExports;
-import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -29,7 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
@@ -69,19 +63,14 @@ public final class AdminServer implements AutoCloseable {
   private final AdminToken token;
   private final Parts parts;
   private final ObjectMapper json = new ObjectMapper();
-  private final ObjectWriter metricsJson;
-  private final PrometheusRegistry prometheus = new PrometheusRegistry();
-  private final PrometheusTextFormatWriter prometheusText = PrometheusTextFormatWriter.create();
+  private final MetricsExposition exposition;
 
   private AdminServer(HttpServer server, ExecutorService executor, AdminToken token, Parts parts) {
     this.server = server;
     this.executor = executor;
     this.token = token;
     this.parts = parts;
-    this.metricsJson = new ObjectMapper()
-        .registerModule(new MetricsModule(TimeUnit.SECONDS, TimeUnit.MILLISECONDS, false))
-        .writerWithDefaultPrettyPrinter();
-    DropwizardExports.builder().dropwizardRegistry(parts.metrics().registry()).register(prometheus);
+    this.exposition = new MetricsExposition(parts.metrics().registry());
   }
 
   /**
@@ -151,7 +140,7 @@ public final class AdminServer implements AutoCloseable {
       }
       case "/api/metrics" -> {
         requireMethod(method, "GET");
-        sendBytes(ex, 200, "application/json", metricsJson.writeValueAsBytes(parts.metrics().registry()));
+        sendBytes(ex, 200, MetricsExposition.JSON_CONTENT_TYPE, exposition.json());
       }
       case "/api/jobs" -> {
         requireMethod(method, "GET");
@@ -226,9 +215,7 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private void prometheus(HttpExchange ex) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(16 << 10);
-    prometheusText.write(out, prometheus.scrape());
-    sendBytes(ex, 200, PrometheusTextFormatWriter.CONTENT_TYPE, out.toByteArray());
+    sendBytes(ex, 200, MetricsExposition.PROMETHEUS_CONTENT_TYPE, exposition.prometheusText());
   }
 
   private void staticFile(HttpExchange ex, String path) throws IOException {

@@ -10,7 +10,7 @@ import dev.outpost.proxy.attrs.ChangeSubscription;
 import dev.outpost.proxy.cache.BlockCache;
 import dev.outpost.proxy.cache.BlockFlights;
 import dev.outpost.proxy.config.ProxyConfig;
-import dev.outpost.proxy.metrics.MetricsEndpoint;
+import dev.outpost.observability.MetricsEndpoint;
 import dev.outpost.proxy.metrics.ProxyMetrics;
 import dev.outpost.proxy.upstream.LinkState;
 import dev.outpost.proxy.upstream.OriginLink;
@@ -109,7 +109,7 @@ public final class ProxyServer implements AutoCloseable {
       this.rpc = rpc;
       this.admin = ProxyAdmin.start(config, cache, flights, link, attrs, subscription, metrics, clock);
       this.metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(
-          new InetSocketAddress(m.host(), m.port()), metrics.registry()));
+          new InetSocketAddress(m.host(), m.port()), metrics.registry(), "proxy-metrics-http"));
       link.start();
       ok = true;
     } finally {

@@ -56,8 +56,13 @@ class ConfFilesTest {
 
   /** Every metric name constant of ProxyMetrics, in Prometheus naming; per-op families end in "_". */
   static Set<String> proxyMetricNames() throws IllegalAccessException {
+    return metricNames(ProxyMetrics.class);
+  }
+
+  /** The Prometheus names of the metric-name constants of {@code metricsClass}. */
+  static Set<String> metricNames(Class<?> metricsClass) throws IllegalAccessException {
     Set<String> names = new TreeSet<>();
-    for (Field f : ProxyMetrics.class.getFields()) {
+    for (Field f : metricsClass.getFields()) {
       if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class && !f.getName().equals("PREFIX")) {
         names.add(prometheusName((String) f.get(null)));
       }
@@ -165,15 +170,16 @@ class ConfFilesTest {
   @Test
   void prometheusScrapesTheProxyAndKeepsOnlyItsMetrics() throws Exception {
     JsonNode prom = YAML.readTree(CONF.resolve("prometheus.yml").toFile());
-    Set<String> names = proxyMetricNames();
     JsonNode proxyJob = null;
     for (JsonNode job : prom.get("scrape_configs")) {
       if (job.get("job_name").asText().equals("outpost-proxy")) {
         proxyJob = job;
       }
+      boolean origin = job.get("job_name").asText().equals("outpost-origin");
+      Set<String> names = origin ? metricNames(dev.outpost.origin.metrics.OriginMetrics.class) : proxyMetricNames();
       for (JsonNode relabel : job.path("metric_relabel_configs")) {
         Pattern keep = Pattern.compile(relabel.get("regex").asText());
-        assertThat(names).as("keep regex " + keep + " matches some proxy metric")
+        assertThat(names).as("keep regex " + keep + " matches some " + (origin ? "origin" : "proxy") + " metric")
             .anyMatch(n -> keep.matcher(n + "total").matches());
       }
     }

@@ -1,9 +1,6 @@
-package dev.outpost.origin.metrics;
+package dev.outpost.observability;
 
 import com.codahale.metrics.MetricRegistry;
-import com.codahale.metrics.json.MetricsModule;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.ObjectWriter;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.outpost.core.ErrorCode;
@@ -13,13 +10,13 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A small HTTP listener serving the registry as JSON at {@code GET /metrics} (metrics-json's MetricsModule),
- * for scrapers and humans. One thread: a metrics scrape is rare and cheap.
+ * A small HTTP listener for scrapers: {@code GET /metrics} is Prometheus text, {@code GET /metrics.json} the
+ * registry as JSON. One thread: a scrape is rare and cheap.
  */
 public final class MetricsEndpoint implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(MetricsEndpoint.class);
@@ -33,14 +30,12 @@ public final class MetricsEndpoint implements AutoCloseable {
   }
 
   /**
-   * Listens on {@code bind}.
+   * Listens on {@code bind}; {@code threadName} names the serving thread in dumps.
    *
    * @throws OutpostException UNAVAILABLE if the address cannot be bound
    */
-  public static MetricsEndpoint start(InetSocketAddress bind, MetricRegistry registry) {
-    ObjectWriter writer = new ObjectMapper()
-        .registerModule(new MetricsModule(TimeUnit.SECONDS, TimeUnit.MILLISECONDS, false))
-        .writerWithDefaultPrettyPrinter();
+  public static MetricsEndpoint start(InetSocketAddress bind, MetricRegistry registry, String threadName) {
+    MetricsExposition exposition = new MetricsExposition(registry);
     HttpServer server;
     try {
       server = HttpServer.create(bind, 16);
@@ -48,17 +43,28 @@ public final class MetricsEndpoint implements AutoCloseable {
       throw new OutpostException(ErrorCode.UNAVAILABLE, "cannot listen for metrics on " + bind + ": " + e.getMessage(), e);
     }
     ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "origin-metrics-http");
+      Thread t = new Thread(r, threadName);
       t.setDaemon(true);
       return t;
     });
     server.setExecutor(executor);
-    server.createContext("/metrics", exchange -> serve(exchange, writer, registry));
+    server.createContext("/metrics", exchange -> {
+      String path = exchange.getRequestURI().getPath();
+      if (path.equals("/metrics")) {
+        serve(exchange, MetricsExposition.PROMETHEUS_CONTENT_TYPE, exposition::prometheusText);
+      } else if (path.equals("/metrics.json")) {
+        serve(exchange, MetricsExposition.JSON_CONTENT_TYPE, exposition::json);
+      } else {
+        try (exchange) {
+          exchange.sendResponseHeaders(404, -1);
+        }
+      }
+    });
     server.start();
     return new MetricsEndpoint(server, executor);
   }
 
-  private static void serve(HttpExchange exchange, ObjectWriter writer, MetricRegistry registry) throws IOException {
+  private static void serve(HttpExchange exchange, String contentType, Supplier<byte[]> render) throws IOException {
     try (exchange) {
       if (!exchange.getRequestMethod().equals("GET")) {
         exchange.sendResponseHeaders(405, -1);
@@ -66,13 +72,13 @@ public final class MetricsEndpoint implements AutoCloseable {
       }
       byte[] body;
       try {
-        body = writer.writeValueAsBytes(registry);
-      } catch (IOException | RuntimeException e) {
+        body = render.get();
+      } catch (RuntimeException e) {
         log.warn("cannot render metrics", e);
         exchange.sendResponseHeaders(500, -1);
         return;
       }
-      exchange.getResponseHeaders().set("Content-Type", "application/json");
+      exchange.getResponseHeaders().set("Content-Type", contentType);
       exchange.sendResponseHeaders(200, body.length);
       try (OutputStream out = exchange.getResponseBody()) {
         out.write(body);
