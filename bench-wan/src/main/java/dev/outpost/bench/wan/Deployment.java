@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -71,10 +73,18 @@ final class Deployment implements AutoCloseable {
     JvmProcess.run(setup, "outpost-origin init", ORIGIN_MAIN, List.of("init", "--data", originDir.toString(),
         "--volume", VOLUME, "--key-out", work.resolve(VOLUME + ".volume-key").toString(),
         "--token-out", work.resolve(VOLUME + ".admin-token").toString()), logs.resolve("origin-init.log"));
-    String clientToken = issueToken(setup, originDir, "rw", "bench-client", logs.resolve("token-client.log"));
+    // Two JVM starts side by side: the CI-sized run spends most of its time starting JVMs.
+    CompletableFuture<String> clientToken = CompletableFuture.supplyAsync(
+        () -> issueToken(setup, originDir, "rw", "bench-client", logs.resolve("token-client.log")));
     String proxyToken = issueToken(setup, originDir, "ro", "bench-proxy", logs.resolve("token-proxy.log"));
     Files.writeString(work.resolve("proxy.token"), proxyToken + "\n");
-    Deployment d = new Deployment(setup, work, direct, clientToken);
+    String client;
+    try {
+      client = clientToken.join();
+    } catch (CompletionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+    Deployment d = new Deployment(setup, work, direct, client);
     try {
       d.startOrigin();
       d.link = WanLink.open(d.originAddress, spec);
@@ -88,7 +98,15 @@ final class Deployment implements AutoCloseable {
     }
   }
 
-  private static String issueToken(JvmSetup setup, Path originDir, String mode, String subject, Path log)
+  private static String issueToken(JvmSetup setup, Path originDir, String mode, String subject, Path log) {
+    try {
+      return issueTokenOrThrow(setup, originDir, mode, subject, log);
+    } catch (IOException e) {
+      throw new OutpostException(ErrorCode.INTERNAL, "token issue failed: " + e.getMessage(), e);
+    }
+  }
+
+  private static String issueTokenOrThrow(JvmSetup setup, Path originDir, String mode, String subject, Path log)
       throws IOException {
     String out = JvmProcess.run(setup, "outpost-origin token issue", ORIGIN_MAIN, List.of("token", "issue", "--data",
         originDir.toString(), "--mode", mode, "--subject", subject, "--ttl", "2d", "--json"), log);

@@ -276,8 +276,9 @@ public final class WanLink implements AutoCloseable {
             while ((wait = s.deliverAtNanos - System.nanoTime()) > 0) {
               LockSupport.parkNanos(wait);
             }
-            os.write(s.bytes);
+            // Counted before the write, so whoever reads these bytes at the far end already sees them counted.
             line.delivered.addAndGet(s.bytes.length);
+            os.write(s.bytes);
             room.release(s.bytes.length);
           }
         } catch (IOException e) {

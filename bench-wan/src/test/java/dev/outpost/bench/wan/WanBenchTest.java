@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The CI-sized run: the whole harness (origin and proxy as child JVMs, the link, every scenario) on a tiny dataset
  * and a fast link. Asserts correctness only — bytes match, the link saw the traffic — never timing.
  */
-@Timeout(120)
+@Timeout(300) // a hang guard only: ~50 s on an idle 2-core machine, longer while other builds run
 class WanBenchTest {
   @TempDir
   Path work;
