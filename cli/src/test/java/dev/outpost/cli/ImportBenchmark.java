@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +21,7 @@ public final class ImportBenchmark {
     int kib = args.length > 1 ? Integer.parseInt(args[1]) : 1024;
     int dupPercent = args.length > 2 ? Integer.parseInt(args[2]) : 25;
     Path dir = Files.createTempDirectory("outpost-import-bench");
-    try (TestOrigin origin = TestOrigin.start(dir.resolve("origin"))) {
+    try (EmbeddedOrigin origin = EmbeddedOrigin.start(dir.resolve("origin"), TestOrigins.VOLUME)) {
       Path tree = dir.resolve("tree");
       Random rnd = new Random(1);
       byte[] buf = new byte[kib * 1024];
@@ -36,12 +37,12 @@ public final class ImportBenchmark {
         Files.write(f, buf);
       }
       Path token = dir.resolve("token");
-      Files.writeString(token, origin.adminToken);
+      Files.writeString(token, origin.adminToken());
       for (String run : new String[] {"first import", "second import (resume: nothing changed)"}) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int code = new OutpostMain(new PrintStream(out, true, StandardCharsets.UTF_8), System.err, false).run("import",
             tree.toString(), "/bench", "--server", origin.address(), "--token-file", token.toString(), "--key-file",
-            origin.keyFile.toString(), "-j", String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() * 2)));
+            origin.keyFile().toString(), "-j", String.valueOf(Math.max(2, Runtime.getRuntime().availableProcessors() * 2)));
         System.out.println(run + " (exit " + code + "): " + out.toString(StandardCharsets.UTF_8).strip());
       }
     } finally {

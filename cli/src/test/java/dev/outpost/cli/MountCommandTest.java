@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -21,10 +22,10 @@ class MountCommandTest {
   void mountServesTheVolumeAndReturnsZeroWhenUnmountedFromOutside(@TempDir Path dir) throws Exception {
     assumeTrue(Files.exists(Path.of("/dev/fuse")), "/dev/fuse is absent: no FUSE on this machine");
     assumeTrue(Files.exists(Path.of("/usr/lib/x86_64-linux-gnu/libfuse3.so.3")), "libfuse3 is not installed");
-    try (TestOrigin origin = TestOrigin.start(dir.resolve("origin"))) {
+    try (EmbeddedOrigin origin = EmbeddedOrigin.start(dir.resolve("origin"), TestOrigins.VOLUME)) {
       Path token = dir.resolve("token");
-      Files.writeString(token, origin.adminToken + "\n");
-      String[] conn = {"--token-file", token.toString(), "--key-file", origin.keyFile.toString()};
+      Files.writeString(token, origin.adminToken() + "\n");
+      String[] conn = {"--token-file", token.toString(), "--key-file", origin.keyFile().toString()};
       Path src = dir.resolve("hello.txt");
       Files.writeString(src, "hello through FUSE\n");
       assertThat(run("put", src.toString(), "/hello.txt", "--server", origin.address(), conn[0], conn[1], conn[2], conn[3]))

@@ -1,5 +1,6 @@
 package dev.outpost.cli;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
@@ -24,16 +25,16 @@ import org.junit.jupiter.params.provider.ValueSource;
 class OutpostCliTest {
   @TempDir
   static Path dir;
-  static TestOrigin origin;
+  static EmbeddedOrigin origin;
   static Path tokenFile;
 
   record Run(int code, String out, String err) {}
 
   @BeforeAll
   static void start() throws IOException {
-    origin = TestOrigin.start(dir);
+    origin = EmbeddedOrigin.start(dir, TestOrigins.VOLUME);
     tokenFile = dir.resolve("token");
-    Files.writeString(tokenFile, origin.adminToken + "\n");
+    Files.writeString(tokenFile, origin.adminToken() + "\n");
   }
 
   @AfterAll
@@ -55,7 +56,7 @@ class OutpostCliTest {
   static Run cli(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--server", origin.address(), "--token-file", tokenFile.toString(), "--key-file",
-        origin.keyFile.toString(), "-j", "2"));
+        origin.keyFile().toString(), "-j", "2"));
     return raw(all.toArray(String[]::new));
   }
 
@@ -111,7 +112,7 @@ class OutpostCliTest {
 
   @Test
   void aBadTokenIsOneLineAndExitCodeOne() {
-    Run r = raw("ls", "/", "--server", origin.address(), "--token", "garbage", "--key-file", origin.keyFile.toString());
+    Run r = raw("ls", "/", "--server", origin.address(), "--token", "garbage", "--key-file", origin.keyFile().toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).startsWith("outpost: ").hasLineCount(1);
   }
@@ -123,7 +124,7 @@ class OutpostCliTest {
       port = s.getLocalPort();
     }
     Run r = raw("ls", "/", "--server", "127.0.0.1:" + port, "--token-file", tokenFile.toString(), "--key-file",
-        origin.keyFile.toString());
+        origin.keyFile().toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).startsWith("outpost: cannot reach 127.0.0.1:" + port).hasLineCount(1);
   }
@@ -131,7 +132,7 @@ class OutpostCliTest {
   @Test
   void tlsToAPlainServerFailsWithAHintNotAHang() {
     Run r = raw("ls", "/", "--server", origin.address(), "--token-file", tokenFile.toString(), "--key-file",
-        origin.keyFile.toString(), "--tls-ca", origin.data.resolve("tls/ca.pem").toString());
+        origin.keyFile().toString(), "--tls-ca", origin.dataDir().resolve("tls/ca.pem").toString());
     assertThat(r.code()).isEqualTo(1);
     assertThat(r.err()).startsWith("outpost: ").hasLineCount(1);
     Run half = raw("ls", "/", "--server", origin.address(), "--token", "t", "--key-file", "k", "--tls-cert", "c");
@@ -163,12 +164,12 @@ class OutpostCliTest {
   void settingsComeFromAConfigFile() throws IOException {
     Path yaml = dir.resolve("client.yaml");
     Files.writeString(yaml, "server: " + origin.address() + "\ntokenFile: " + tokenFile + "\nkeyFile: "
-        + origin.keyFile + "\nparallelism: 3\n");
+        + origin.keyFile() + "\nparallelism: 3\n");
     ok("mkdir", "-p", "/cfg");
     assertThat(raw("ls", "/", "--config", yaml.toString()).out()).contains("cfg/");
     Path props = dir.resolve("client.properties");
-    Files.writeString(props, "server=" + origin.address() + "\ntoken=" + origin.adminToken + "\nkeyFile="
-        + origin.keyFile + "\n");
+    Files.writeString(props, "server=" + origin.address() + "\ntoken=" + origin.adminToken() + "\nkeyFile="
+        + origin.keyFile() + "\n");
     assertThat(raw("ls", "/", "--config", props.toString()).out()).contains("cfg/");
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "server: x:1\nsurver: y\n");
@@ -217,7 +218,7 @@ class OutpostCliTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int code = new OutpostMain(new PrintStream(out, true, StandardCharsets.UTF_8),
         new PrintStream(err, true, StandardCharsets.UTF_8), true).run("import", tree.toString(), "/bar",
-        "--server", origin.address(), "--token-file", tokenFile.toString(), "--key-file", origin.keyFile.toString());
+        "--server", origin.address(), "--token-file", tokenFile.toString(), "--key-file", origin.keyFile().toString());
     assertThat(code).isZero();
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("\r[" + "#".repeat(30) + "] 100% 1/1 files");
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("imported 1 files (1 uploaded");

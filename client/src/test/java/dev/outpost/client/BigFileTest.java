@@ -1,5 +1,6 @@
 package dev.outpost.client;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
@@ -19,7 +20,7 @@ class BigFileTest {
 
   @Test
   void aGibibyteStreamsUpAndDownInBoundedMemory(@TempDir Path dir) throws IOException, NoSuchAlgorithmException {
-    try (TestOrigin origin = TestOrigin.start(dir); OutpostClient client = origin.client()) {
+    try (EmbeddedOrigin origin = EmbeddedOrigin.start(dir, TestOrigins.VOLUME); OutpostClient client = TestOrigins.client(origin)) {
       MessageDigest up = MessageDigest.getInstance("SHA-256");
       WriteReport r = client.write("/gib", new DigestInputStream(new RandomStream(1, SIZE), up), WriteOptions.DEFAULTS);
       assertThat(r.bytesRead()).isEqualTo(SIZE);

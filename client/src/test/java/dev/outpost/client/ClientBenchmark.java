@@ -1,5 +1,6 @@
 package dev.outpost.client;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -21,8 +22,8 @@ public final class ClientBenchmark {
     Path dir = Files.createTempDirectory("outpost-bench");
     System.out.printf(Locale.ROOT, "cpus=%d file=%d MiB readAhead=%d MiB%n", Runtime.getRuntime().availableProcessors(),
         mib, readAhead >> 20);
-    try (TestOrigin origin = TestOrigin.start(dir);
-        OutpostClient client = OutpostClient.connect(origin.config()
+    try (EmbeddedOrigin origin = EmbeddedOrigin.start(dir, TestOrigins.VOLUME);
+        OutpostClient client = OutpostClient.connect(TestOrigins.config(origin)
             .withParallelism(Runtime.getRuntime().availableProcessors()).withReadAheadBytes(readAhead))) {
       long t0 = System.nanoTime();
       WriteReport w = client.write("/bench", new RandomStream(1, size), WriteOptions.DEFAULTS);

@@ -1,5 +1,6 @@
 package dev.outpost.client;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -23,13 +24,13 @@ import org.junit.jupiter.api.io.TempDir;
 class NamespaceTest {
   @TempDir
   static Path dir;
-  static TestOrigin origin;
+  static EmbeddedOrigin origin;
   static OutpostClient client;
 
   @BeforeAll
   static void start() {
-    origin = TestOrigin.start(dir);
-    client = origin.client();
+    origin = EmbeddedOrigin.start(dir, TestOrigins.VOLUME);
+    client = TestOrigins.client(origin);
   }
 
   @AfterAll
@@ -152,7 +153,7 @@ class NamespaceTest {
   }
 
   private static long currentSeq() {
-    try (OutpostClient c = origin.client()) {
+    try (OutpostClient c = TestOrigins.client(origin)) {
       return c.welcome().journalSeq();
     }
   }

@@ -1,5 +1,6 @@
 package dev.outpost.client;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.crypto.Chunker;
@@ -21,13 +22,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RoundTripTest {
   @TempDir
   static Path dir;
-  static TestOrigin origin;
+  static EmbeddedOrigin origin;
   static OutpostClient client;
 
   @BeforeAll
   static void start() {
-    origin = TestOrigin.start(dir);
-    client = OutpostClient.connect(origin.config().withReadAheadBytes(1 << 20));
+    origin = EmbeddedOrigin.start(dir, TestOrigins.VOLUME);
+    client = OutpostClient.connect(TestOrigins.config(origin).withReadAheadBytes(1 << 20));
   }
 
   @AfterAll

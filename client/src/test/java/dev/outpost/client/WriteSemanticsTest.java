@@ -1,5 +1,6 @@
 package dev.outpost.client;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,13 +20,13 @@ import org.junit.jupiter.api.io.TempDir;
 class WriteSemanticsTest {
   @TempDir
   static Path dir;
-  static TestOrigin origin;
+  static EmbeddedOrigin origin;
   static OutpostClient client;
 
   @BeforeAll
   static void start() {
-    origin = TestOrigin.start(dir);
-    client = origin.client();
+    origin = EmbeddedOrigin.start(dir, TestOrigins.VOLUME);
+    client = TestOrigins.client(origin);
   }
 
   @AfterAll
@@ -84,7 +85,7 @@ class WriteSemanticsTest {
   void twoWritersFromTheSameBaseOneGetsTheTypedConflictWithCurrentAttributes() {
     client.write("/race", random(1, 1000), WriteOptions.DEFAULTS);
     long base = client.stat("/race").version();
-    try (OutpostClient other = origin.client()) {
+    try (OutpostClient other = TestOrigins.client(origin)) {
       FileWrite a = client.openWrite("/race", WriteOptions.DEFAULTS);
       FileWrite b = other.openWrite("/race", WriteOptions.DEFAULTS);
       a.write(random(2, 5000), 0, 5000);
@@ -151,7 +152,7 @@ class WriteSemanticsTest {
 
   @Test
   void aReadOnlyTokenCannotWrite() {
-    ClientConfig ro = ClientConfig.of(origin.address(), origin.token(AccessToken.Mode.RO), origin.keyFile);
+    ClientConfig ro = ClientConfig.of(origin.address(), origin.token(AccessToken.Mode.RO, "test-RO"), origin.keyFile());
     try (OutpostClient c = OutpostClient.connect(ro)) {
       assertThat(c.list("/")).isNotNull();
       assertThatThrownBy(() -> c.write("/ro-file", new byte[] {1}, WriteOptions.DEFAULTS))
@@ -164,12 +165,12 @@ class WriteSemanticsTest {
     client.write("/secret", random(4, 1000), WriteOptions.DEFAULTS);
     byte[] volumeId;
     try {
-      volumeId = dev.outpost.crypto.VolumeKeyFile.read(origin.keyFile).key().volumeId();
+      volumeId = dev.outpost.crypto.VolumeKeyFile.read(origin.keyFile()).key().volumeId();
     } catch (IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
     dev.outpost.crypto.VolumeKey wrong = dev.outpost.crypto.VolumeKey.generate(volumeId, new java.security.SecureRandom());
-    try (OutpostClient other = OutpostClient.connect(origin.config(), wrong)) {
+    try (OutpostClient other = OutpostClient.connect(TestOrigins.config(origin), wrong)) {
       assertThat(other.stat("/secret").size()).isEqualTo(1000);
       assertThatThrownBy(() -> other.openRead("/secret"))
           .isInstanceOfSatisfying(OutpostException.class, e -> {
@@ -181,7 +182,7 @@ class WriteSemanticsTest {
 
   @Test
   void aBadTokenIsRefusedAtConnect() {
-    ClientConfig bad = ClientConfig.of(origin.address(), "not-a-token", origin.keyFile);
+    ClientConfig bad = ClientConfig.of(origin.address(), "not-a-token", origin.keyFile());
     assertThatThrownBy(() -> OutpostClient.connect(bad))
         .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAUTHORIZED));
   }

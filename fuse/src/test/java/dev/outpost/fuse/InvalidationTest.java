@@ -1,5 +1,6 @@
 package dev.outpost.fuse;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,7 +36,7 @@ class InvalidationTest extends MountFixture {
     assertThat(sh("cat shared.txt")).isEqualTo("short\n");
     assertThat(sh("stat -c %s shared.txt")).isEqualTo("6\n");
 
-    try (OutpostClient other = origin.client()) {
+    try (OutpostClient other = TestOrigins.client(origin)) {
       other.write("/shared.txt", bytes("a longer second version\n"), WriteOptions.DEFAULTS);
       // stat(1) opens nothing: only the invalidation can replace the size the kernel cached.
       assertThat(eventually(() -> sh("stat -c %s shared.txt"), "24\n")).isTrue();
@@ -58,7 +59,7 @@ class InvalidationTest extends MountFixture {
   void aWriteThatLostTheRaceFailsInsteadOfOverwriting() throws Exception {
     client.write("/race.txt", bytes("base\n"), WriteOptions.DEFAULTS);
     Path file = mnt.resolve("race.txt");
-    try (OutpostClient other = origin.client()) {
+    try (OutpostClient other = TestOrigins.client(origin)) {
       FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE);
       ch.write(ByteBuffer.wrap(bytes("from the mount\n")), 0);
       // Another writer commits after the mount opened the file: the mount's commit at close must not win.

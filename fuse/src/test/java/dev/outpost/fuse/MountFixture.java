@@ -1,5 +1,6 @@
 package dev.outpost.fuse;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 abstract class MountFixture {
   @TempDir
   Path tmp;
-  TestOrigin origin;
+  EmbeddedOrigin origin;
   OutpostClient client;
   OutpostMount mount;
   Path mnt;
@@ -36,8 +37,8 @@ abstract class MountFixture {
     assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine: FUSE tests skipped");
     assumeTrue(Files.isReadable(MountOptions.DEFAULT_LIBFUSE),
         "libfuse3 not installed at " + MountOptions.DEFAULT_LIBFUSE + ": FUSE tests skipped (apt-get install fuse3)");
-    origin = TestOrigin.start(Files.createDirectories(tmp.resolve("origin")));
-    client = origin.client();
+    origin = EmbeddedOrigin.start(Files.createDirectories(tmp.resolve("origin")), TestOrigins.VOLUME);
+    client = TestOrigins.client(origin);
     mnt = Files.createDirectories(tmp.resolve("mnt"));
     mount = OutpostMount.mount(client, mnt, mountOptions().withSpoolDir(tmp.resolve("spool")));
     mnt = mount.mountPoint();

@@ -1,5 +1,6 @@
 package dev.outpost.fuse;
 
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.client.OutpostClient;
@@ -62,7 +63,7 @@ class RandomOpsTest extends MountFixture {
       }
     }
     assertThat(tree(mnt)).isEqualTo(tree(ref));
-    try (OutpostClient other = origin.client()) {
+    try (OutpostClient other = TestOrigins.client(origin)) {
       assertThat(originTree(other, "/")).as("what the origin holds").isEqualTo(tree(ref));
     }
   }
