@@ -1,5 +1,6 @@
 package dev.outpost.crypto;
 
+import dev.outpost.core.BlockRef;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;

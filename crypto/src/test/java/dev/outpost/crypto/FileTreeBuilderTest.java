@@ -1,5 +1,6 @@
 package dev.outpost.crypto;
 
+import dev.outpost.core.BlockRef;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.core.BlockId;

@@ -1,5 +1,6 @@
 package dev.outpost.protocol;
 
+import dev.outpost.core.BlockRef;
 import java.util.List;
 
 /**
@@ -14,5 +15,8 @@ public record BlockRefs(List<BlockRef> refs) implements Reply {
 
   public BlockRefs {
     refs = Invariants.list(refs, 0, MAX_REFS, "block refs");
+    for (BlockRef r : refs) {
+      Invariants.range(r.cipherLength(), 1, Frames.MAX_BLOCK_BYTES, "block cipher length");
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.outpost.protocol;
 
+import dev.outpost.core.BlockRef;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.RootRef;
 import io.netty.buffer.ByteBuf;

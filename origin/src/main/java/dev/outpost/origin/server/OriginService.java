@@ -1,5 +1,6 @@
 package dev.outpost.origin.server;
 
+import dev.outpost.core.BlockRef;
 import com.codahale.metrics.Timer;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;

@@ -1,5 +1,6 @@
 package dev.outpost.origin.volume;
 
+import dev.outpost.core.BlockRef;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
@@ -60,7 +61,7 @@ final class BlockTrees {
         visitor.missingIndex(p.id(), p.level());
         continue;
       }
-      List<dev.outpost.crypto.BlockRef> children;
+      List<dev.outpost.core.BlockRef> children;
       try {
         children = children(p.id(), cipher.get(), p.level());
       } catch (OutpostException e) {
@@ -68,7 +69,7 @@ final class BlockTrees {
         continue;
       }
       for (int i = children.size() - 1; i >= 0; i--) {
-        dev.outpost.crypto.BlockRef c = children.get(i);
+        dev.outpost.core.BlockRef c = children.get(i);
         if (seen.add(c.id())) {
           stack.push(new Pending(c.id(), c.cipherLength(), p.level() - 1));
         }
@@ -81,9 +82,9 @@ final class BlockTrees {
    *
    * @throws OutpostException BLOCK_CORRUPT if it is not a well-formed index block of that level
    */
-  static List<dev.outpost.crypto.BlockRef> children(BlockId id, byte[] cipher, int level) {
+  static List<dev.outpost.core.BlockRef> children(BlockId id, byte[] cipher, int level) {
     int actual;
-    List<dev.outpost.crypto.BlockRef> children;
+    List<dev.outpost.core.BlockRef> children;
     try {
       actual = IndexBlock.level(cipher);
       children = IndexBlock.readPublic(cipher);

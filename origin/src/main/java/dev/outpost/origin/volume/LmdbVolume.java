@@ -12,7 +12,7 @@ import dev.outpost.crypto.VolumeKey;
 import dev.outpost.origin.volume.TableCodecs.EntryKey;
 import dev.outpost.origin.volume.TableCodecs.NodeKey;
 import dev.outpost.origin.volume.TableCodecs.SnapshotRecord;
-import dev.outpost.protocol.BlockRef;
+import dev.outpost.core.BlockRef;
 import dev.outpost.protocol.ChangeEvent;
 import dev.outpost.protocol.ChangeKind;
 import dev.outpost.protocol.DirEntry;

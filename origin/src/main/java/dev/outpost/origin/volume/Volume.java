@@ -2,7 +2,7 @@ package dev.outpost.origin.volume;
 
 import dev.outpost.core.BlockId;
 import dev.outpost.core.RootRef;
-import dev.outpost.protocol.BlockRef;
+import dev.outpost.core.BlockRef;
 import dev.outpost.protocol.ChangeEvent;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.FileAttr;

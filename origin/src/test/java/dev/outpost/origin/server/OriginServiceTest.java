@@ -15,7 +15,7 @@ import dev.outpost.origin.server.OriginFixture.TestBlock;
 import dev.outpost.protocol.AttrReply;
 import dev.outpost.protocol.BlockData;
 import dev.outpost.protocol.BlockMissing;
-import dev.outpost.protocol.BlockRef;
+import dev.outpost.core.BlockRef;
 import dev.outpost.protocol.BlockRefs;
 import dev.outpost.protocol.Commit;
 import dev.outpost.protocol.Create;

@@ -1,5 +1,6 @@
 package dev.outpost.protocol.codec;
 
+import dev.outpost.core.BlockRef;
 import static dev.outpost.protocol.codec.BodyWriter.string;
 
 import dev.outpost.protocol.BlockRefs;

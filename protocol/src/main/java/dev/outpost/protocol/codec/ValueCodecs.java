@@ -1,7 +1,7 @@
 package dev.outpost.protocol.codec;
 
 import dev.outpost.core.BlockId;
-import dev.outpost.protocol.BlockRef;
+import dev.outpost.core.BlockRef;
 import dev.outpost.protocol.ChangeKind;
 import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.FileAttr;

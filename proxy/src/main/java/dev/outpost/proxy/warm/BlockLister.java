@@ -1,7 +1,7 @@
 package dev.outpost.proxy.warm;
 
 import dev.outpost.core.OutpostException;
-import dev.outpost.protocol.BlockRef;
+import dev.outpost.core.BlockRef;
 import dev.outpost.protocol.SnapshotInfo;
 import java.util.List;
 import java.util.function.Consumer;

@@ -2,7 +2,7 @@ package dev.outpost.proxy.warm;
 
 import dev.outpost.core.BlockId;
 import dev.outpost.core.VolumePath;
-import dev.outpost.protocol.BlockRef;
+import dev.outpost.core.BlockRef;
 import dev.outpost.protocol.SnapshotInfo;
 import dev.outpost.proxy.attrs.AttrCache;
 import dev.outpost.proxy.cache.BlockCache;

@@ -2,7 +2,7 @@ package dev.outpost.proxy.warm;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
-import dev.outpost.protocol.BlockRef;
+import dev.outpost.core.BlockRef;
 import dev.outpost.protocol.BlockRefs;
 import dev.outpost.protocol.ErrorReply;
 import dev.outpost.protocol.ListBlocks;

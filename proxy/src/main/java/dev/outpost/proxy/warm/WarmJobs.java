@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
-import dev.outpost.protocol.BlockRef;
+import dev.outpost.core.BlockRef;
 import dev.outpost.protocol.Frames;
 import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.SnapshotInfo;
