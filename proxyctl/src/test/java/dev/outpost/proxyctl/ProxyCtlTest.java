@@ -1,5 +1,6 @@
 package dev.outpost.proxyctl;
 
+import dev.outpost.proxy.admin.AdminFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -25,7 +26,7 @@ class ProxyCtlTest {
   @TempDir
   static Path dir;
 
-  private LiveProxy f;
+  private AdminFixture f;
   private List<byte[]> files;
   private final ObjectMapper json = new ObjectMapper();
 
@@ -33,7 +34,7 @@ class ProxyCtlTest {
 
   @BeforeAll
   void start() {
-    f = LiveProxy.start(dir);
+    f = AdminFixture.start(dir);
     files = f.writeFiles("/proj", 3, 300_000, 11);
     f.writeFiles("/other", 1, 100_000, 12);
     f.snapshot("nightly-1");
@@ -70,7 +71,7 @@ class ProxyCtlTest {
 
   @Test
   void statusAndStatsForHumansAndScripts() {
-    LiveProxy.readAll(f.viaProxy(), "/other/f0.bin");
+    AdminFixture.readAll(f.viaProxy(), "/other/f0.bin");
     Result human = ctl("status");
     assertThat(human.code()).as(human.err()).isZero();
     assertThat(human.out()).contains("origin    127.0.0.1:" + f.origin.address().getPort() + " UP")
@@ -90,7 +91,7 @@ class ProxyCtlTest {
     Path cfg = dir.resolve("ctl-proxy.yaml");
     String[] port = f.adminHostPort().split(":");
     Files.writeString(cfg, "volume: testvol\ncache:\n  dir: cache\nadmin:\n  host: 127.0.0.1\n  port: " + port[1]
-        + "\n  tokenFile: " + LiveProxy.quote(f.adminTokenFile.toString()) + "\n");
+        + "\n  tokenFile: " + AdminFixture.quote(f.adminTokenFile.toString()) + "\n");
     Result r = run(false, "--config", cfg.toString(), "status", "--json");
     assertThat(jsonOf(r).at("/link/state").asText()).isEqualTo("UP");
     Path off = dir.resolve("no-admin.yaml");
@@ -109,7 +110,7 @@ class ProxyCtlTest {
     long before = f.originBlocksSent();
     var c = f.viaProxy();
     for (int i = 0; i < files.size(); i++) {
-      assertThat(LiveProxy.readAll(c, "/proj/f" + i + ".bin")).isEqualTo(files.get(i));
+      assertThat(AdminFixture.readAll(c, "/proj/f" + i + ".bin")).isEqualTo(files.get(i));
     }
     assertThat(f.originBlocksSent() - before).isZero();
 
