@@ -1,7 +1,7 @@
 package dev.outpost.proxy.metrics;
 
+import dev.outpost.observability.Registries;
 import com.codahale.metrics.Counter;
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
@@ -155,20 +155,11 @@ public final class ProxyMetrics {
 
   /** Registers a gauge read on demand; {@code name} should be one of this class's constants. */
   public void gauge(String name, LongSupplier value) {
-    registry.remove(name);
-    registry.register(name, (Gauge<Long>) value::getAsLong);
+    Registries.gauge(registry, name, value);
   }
 
   /** The count of a counter, meter or timer by name, or a gauge's value; 0 if absent (tests, CLI). */
   public long count(String name) {
-    var m = registry.getMetrics().get(name);
-    return switch (m) {
-      case null -> 0;
-      case Counter c -> c.getCount();
-      case Meter mt -> mt.getCount();
-      case Timer t -> t.getCount();
-      case Gauge<?> g -> g.getValue() instanceof Number n ? n.longValue() : 0;
-      default -> 0;
-    };
+    return Registries.count(registry, name);
   }
 }
