@@ -327,27 +327,36 @@ class ProxyEndToEndTest {
   }
 
   @Test
-  void walkingAColdDirectoryCostsOneRoundTrip() throws Exception {
+  void walkingAColdTreeCostsOneRoundTrip() throws Exception {
     try (ProxyFixture f = ProxyFixture.start(dir)) {
       OutpostClient direct = f.direct();
       direct.mkdir("/src", true);
       for (int i = 0; i < 20; i++) {
         direct.write("/src/f" + i + ".txt", random(200 + i, 500 + 100 * i), WriteOptions.DEFAULTS);
       }
-      direct.write("/src/big.bin", random(300, 400_000), WriteOptions.DEFAULTS); // several chunks: not prefetched
+      // Several chunks under an index block: its data blocks are asked for when the index block arrives.
+      direct.write("/src/big.bin", random(300, 400_000), WriteOptions.DEFAULTS);
+      direct.mkdir("/src/sub/deeper", true);
+      direct.write("/src/sub/s.txt", random(301, 3000), WriteOptions.DEFAULTS);
+      direct.write("/src/sub/deeper/d.txt", random(302, 3000), WriteOptions.DEFAULTS);
       f.awaitProxyCaughtUp();
       OutpostClient viaProxy = f.viaProxy();
-      assertThat(viaProxy.list("/src")).hasSize(21);
-      assertThat(f.proxy.metrics().count(ProxyMetrics.PREFETCHED)).isEqualTo(20);
+      assertThat(viaProxy.list("/src")).hasSize(22);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-      while (f.proxy.cache().entries() < 20 && System.nanoTime() < deadline) {
+      while (!f.proxy.prefetchIdle() && System.nanoTime() < deadline) {
         Thread.sleep(5);
       }
+      assertThat(f.proxy.prefetchIdle()).isTrue();
       long blocksBefore = f.originBlocksSent();
       long tripsBefore = f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES);
       for (int i = 0; i < 20; i++) {
         assertThat(readAll(viaProxy, "/src/f" + i + ".txt")).isEqualTo(random(200 + i, 500 + 100 * i));
       }
+      assertThat(readAll(viaProxy, "/src/big.bin")).isEqualTo(random(300, 400_000));
+      assertThat(viaProxy.list("/src/sub")).hasSize(2);
+      assertThat(viaProxy.list("/src/sub/deeper")).hasSize(1);
+      assertThat(readAll(viaProxy, "/src/sub/s.txt")).isEqualTo(random(301, 3000));
+      assertThat(readAll(viaProxy, "/src/sub/deeper/d.txt")).isEqualTo(random(302, 3000));
       assertThat(f.originBlocksSent() - blocksBefore).as("block fetches while walking the prefetched directory").isZero();
       // The listing carried every file's attributes (readdir-plus): opening them asks the origin nothing.
       assertThat(f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES) - tripsBefore).as("attribute trips").isZero();

@@ -10,6 +10,12 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -51,6 +57,9 @@ final class Deployment implements AutoCloseable {
   private InetSocketAddress proxyAddress;
   private int proxyStarts;
   private boolean proxyDied;
+  private int adminPort;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private Deployment(JvmSetup setup, Path work, boolean direct, String clientToken) {
     this.setup = setup;
@@ -131,6 +140,9 @@ final class Deployment implements AutoCloseable {
 
   private void startProxy() throws IOException, InterruptedException {
     proxyStarts++;
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      adminPort = free.getLocalPort();
+    }
     Path cache = work.resolve("proxy-cache");
     Path yaml = work.resolve("proxy.yaml");
     Path tls = originDir.resolve("tls");
@@ -143,12 +155,65 @@ final class Deployment implements AutoCloseable {
         + "upstreamTls:\n  enabled: true\n  ca: " + quote(tls.resolve("ca.pem")) + "\n  cert: "
         + quote(tls.resolve("proxy.pem")) + "\n  key: " + quote(tls.resolve("proxy.key")) + "\n"
         + "cache:\n  dir: " + quote(cache) + "\n  maxBytes: 8GiB\n"
-        + "metrics:\n  enabled: false\n");
+        + "metrics:\n  enabled: false\n"
+        + "admin:\n  enabled: true\n  host: 127.0.0.1\n  port: " + adminPort + "\n  tokenFile: "
+        + quote(work.resolve("proxy-admin.token")) + "\n");
     Path gcLog = work.resolve("logs/proxy-" + proxyStarts + "-gc.log");
     proxyGcLogs.add(gcLog);
     proxy = JvmProcess.start(setup, "proxy", List.of(PROXY_HEAP, "-XX:+ExitOnOutOfMemoryError", "-Xlog:gc:file=" + gcLog), PROXY_MAIN,
         List.of("serve", "--config", yaml.toString()), work.resolve("logs/proxy-" + proxyStarts + ".log"));
     proxyAddress = proxy.awaitListening(START_TIMEOUT);
+  }
+
+  /** Takes a snapshot of the live volume at the origin (headquarters, no link), as an operator would. */
+  void snapshotAtOrigin(String name) throws IOException {
+    JvmProcess.run(setup, "outpost-origin snapshot create", ORIGIN_MAIN, List.of("snapshot", "create", name,
+        "--server", hostPort(originAddress), "--data", originDir.toString(), "--token-file",
+        work.resolve(VOLUME + ".admin-token").toString()), work.resolve("logs/snapshot-" + name + ".log"));
+  }
+
+  /** The proxy's counters and meters (admin API {@code GET /api/metrics}), name to count. */
+  Map<String, Long> proxyCounts() throws IOException, InterruptedException {
+    JsonNode root = admin("GET", "/api/metrics", null);
+    Map<String, Long> out = new java.util.TreeMap<>();
+    for (String kind : List.of("counters", "meters", "timers")) {
+      JsonNode n = root.path(kind);
+      n.fieldNames().forEachRemaining(f -> out.put(f, n.path(f).path("count").asLong()));
+    }
+    return out;
+  }
+
+  /**
+   * Runs a warm job of {@code snapshot} through the proxy's admin API (what {@code proxyctl warm --wait} does) and
+   * waits for it to end; returns the final job.
+   */
+  JsonNode warm(String snapshot, Duration timeout) throws IOException, InterruptedException {
+    JsonNode job = admin("POST", "/api/jobs/warm", "{\"snapshot\":" + JSON.writeValueAsString(snapshot) + "}");
+    String id = job.path("id").asText();
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      String state = job.path("state").asText();
+      if (state.equals("DONE") || state.equals("FAILED") || state.equals("CANCELLED")) {
+        return job;
+      }
+      Thread.sleep(100);
+      job = admin("GET", "/api/jobs/" + id, null);
+    }
+    throw new OutpostException(ErrorCode.UNAVAILABLE, "warm job " + id + " did not end within " + timeout + ": " + job);
+  }
+
+  private JsonNode admin(String method, String path, String body) throws IOException, InterruptedException {
+    String token = Files.readString(work.resolve("proxy-admin.token")).strip();
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+        .timeout(Duration.ofSeconds(30)).header("Authorization", "Bearer " + token);
+    b = body == null ? b.GET() : b.header("Content-Type", "application/json")
+        .method(method, HttpRequest.BodyPublishers.ofString(body));
+    HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() / 100 != 2) {
+      throw new OutpostException(ErrorCode.INTERNAL, method + " " + path + " answered " + r.statusCode() + ": "
+          + r.body());
+    }
+    return JSON.readTree(r.body());
   }
 
   /** Stops the proxy, deletes its cache and starts it again: the next reads at the branch are cold. */
@@ -266,6 +331,7 @@ final class Deployment implements AutoCloseable {
 
   @Override
   public void close() {
+    http.close();
     if (proxy != null) {
       proxy.close();
     }

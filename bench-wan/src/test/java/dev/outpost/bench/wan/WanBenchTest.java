@@ -49,7 +49,15 @@ class WanBenchTest {
         row(report, "8-raw-link").get("wanUpBytes").asLong());
     assertThat(row(report, "6-upload-first").get("wanUpBytes").asLong()).isPositive();
     assertThat(row(report, "5-insert-100").get("correct").asBoolean()).isTrue();
-    assertThat(row(report, "2-warm").get("note").asText()).startsWith("n/a: needs proxyctl warm");
+    // Scenario 2: the warm job of the snapshot ran to DONE and the read after it was right.
+    assertThat(row(report, "2-warm-job").get("correct").asBoolean()).as(row(report, "2-warm-job").get("note").asText())
+        .isTrue();
+    assertThat(row(report, "2-warm").get("correct").asBoolean()).isTrue();
+    assertThat(row(report, "2-warm-job").get("wanDownBytes").asLong()).isPositive();
+    // Scenario 5: the new version became visible at the branch (time reported, never asserted).
+    assertThat(row(report, "5-visibility").get("correct").asBoolean()).isTrue();
+    // Every tree read reports the proxy's upstream work per file.
+    assertThat(row(report, "1b-cold-tree").get("note").asText()).contains("per file read (proxy metrics)");
     JsonNode fuse = row(report, "1a-fuse-tar");
     if (WanBench.fuseMissing() == null) {
       assertThat(fuse.get("correct").asBoolean()).as(fuse.get("note").asText()).isTrue();

@@ -61,11 +61,15 @@ public record ProxyConfig(String volume, Listen listen, Listen origin, Path toke
 
   /**
    * @param maxEntries paths whose attributes and listings are kept
-   * @param prefetchMaxFileBytes a directory listed cold has the blocks of its one-chunk files up to this cipher
-   *     size fetched ahead (a tree walk then costs one round trip per directory, not per file); 0 = never
-   * @param prefetchMaxBlocks at most this many blocks are prefetched per directory page
+   * @param prefetchMaxFileBytes largest file a listed directory has fetched ahead whole (data and index blocks);
+   *     larger files get only their root block ahead; 0 = no blocks prefetched
+   * @param prefetchMaxBlocks at most this many files' root blocks are prefetched per directory page
+   * @param prefetchDirBytes file bytes fetched ahead whole per directory page, files taken in name order
+   * @param prefetchInFlightBytes prefetch ciphertext being fetched at once; more waits (clients' misses never do)
+   * @param prefetchDirDepth levels of subdirectories listed ahead (and prefetched) below a listed directory
    */
-  public record Attrs(long maxEntries, int prefetchMaxFileBytes, int prefetchMaxBlocks) {}
+  public record Attrs(long maxEntries, long prefetchMaxFileBytes, int prefetchMaxBlocks, long prefetchDirBytes,
+      long prefetchInFlightBytes, int prefetchDirDepth) {}
 
   /** @param initialMillis first retry delay; @param maxMillis the delay doubles up to this (with jitter) */
   public record Reconnect(long initialMillis, long maxMillis) {}

@@ -78,11 +78,15 @@ public final class ProxyConfigLoader {
         Math.max(2, Runtime.getRuntime().availableProcessors()), 1, 256);
 
     JsonNode a = optionalObject(root, "attrs");
-    known(a, "attrs.", Set.of("maxEntries", "prefetchMaxFileBytes", "prefetchMaxBlocks"));
+    known(a, "attrs.", Set.of("maxEntries", "prefetchMaxFileBytes", "prefetchMaxBlocks", "prefetchDirBytes",
+        "prefetchInFlightBytes", "prefetchDirDepth"));
     long attrEntries = number(a, "maxEntries", "attrs.maxEntries", DEFAULT_ATTR_ENTRIES, 0, 100_000_000);
-    int prefetchBytes = (int) size(a, "prefetchMaxFileBytes", "attrs.prefetchMaxFileBytes", 64 << 10, 0,
-        Frames.MAX_BLOCK_BYTES);
-    int prefetchBlocks = (int) number(a, "prefetchMaxBlocks", "attrs.prefetchMaxBlocks", 256, 0, 4096);
+    long prefetchBytes = size(a, "prefetchMaxFileBytes", "attrs.prefetchMaxFileBytes", 8L << 20, 0, 1L << 30);
+    int prefetchBlocks = (int) number(a, "prefetchMaxBlocks", "attrs.prefetchMaxBlocks", 4096, 0, 65_536);
+    long prefetchDir = size(a, "prefetchDirBytes", "attrs.prefetchDirBytes", 8L << 20, 0, 1L << 30);
+    long prefetchInFlight = size(a, "prefetchInFlightBytes", "attrs.prefetchInFlightBytes", 8L << 20, 1L << 20,
+        1L << 30);
+    int prefetchDepth = (int) number(a, "prefetchDirDepth", "attrs.prefetchDirDepth", 2, 0, 8);
 
     JsonNode r = optionalObject(root, "reconnect");
     known(r, "reconnect.", Set.of("initialMillis", "maxMillis"));
@@ -97,7 +101,8 @@ public final class ProxyConfigLoader {
     Optional<ProxyConfig.Listen> metrics = metrics(root.get("metrics"));
     Optional<ProxyConfig.Admin> admin = admin(root.get("admin"), base, dir);
     return new ProxyConfig(volume, listen, origin, tokenFile, publicKey, tls, upstreamTls,
-        new ProxyConfig.Cache(dir, maxBytes, maxMap, sync, readers), new ProxyConfig.Attrs(attrEntries, prefetchBytes, prefetchBlocks),
+        new ProxyConfig.Cache(dir, maxBytes, maxMap, sync, readers), new ProxyConfig.Attrs(attrEntries, prefetchBytes, prefetchBlocks,
+            prefetchDir, prefetchInFlight, prefetchDepth),
         new ProxyConfig.Reconnect(initial, max), maxFrame, timeout, metrics, admin);
   }
 

@@ -60,6 +60,7 @@ public final class ProxyServer implements AutoCloseable {
   private final RpcServer rpc;
   private final Optional<MetricsEndpoint> metricsEndpoint;
   private final ProxyAdmin admin;
+  private final Prefetcher prefetcher;
 
   private ProxyServer(ProxyConfig config, Clock clock) {
     this.config = config;
@@ -99,7 +100,10 @@ public final class ProxyServer implements AutoCloseable {
       this.flights = new BlockFlights(cache, link, readers, metrics);
       LocalTokenCheck tokens = new LocalTokenCheck(new TokenVerifier(originKey, clock), config.volume());
       ProxyService service = new ProxyService(config.volume(), link, cache, flights, attrs, subscription,
-          metrics, readers, clock, config.attrs().prefetchMaxFileBytes(), config.attrs().prefetchMaxBlocks());
+          metrics, readers, clock, new Prefetcher.Policy(config.attrs().prefetchMaxFileBytes(),
+          config.attrs().prefetchMaxBlocks(), config.attrs().prefetchDirBytes(), config.attrs().prefetchInFlightBytes(),
+          config.attrs().prefetchDirDepth()));
+      this.prefetcher = service.prefetcher();
       subscription.start();
       // LEASE_RECALL for a client's upstream session goes to that client's connection.
       link.onClientPush(service::pushToClient);
@@ -177,6 +181,11 @@ public final class ProxyServer implements AutoCloseable {
 
   public BlockCache cache() {
     return cache;
+  }
+
+  /** True when the prefetcher has nothing listed, fetched or queued (tests wait for it). */
+  public boolean prefetchIdle() {
+    return prefetcher.idle();
   }
 
   public AttrCache attrs() {

@@ -100,14 +100,12 @@ public final class ProxyService implements RequestService {
    * ({@link ServerCall#push} works after the call ended, while the connection is open).
    */
   private final Map<ClientKey, ServerCall> leaseHolders = new ConcurrentHashMap<>();
-  private final int prefetchMaxFileBytes;
-  private final int prefetchMaxBlocks;
+  private final Prefetcher prefetcher;
 
   ProxyService(String volume, OriginLink link, BlockCache cache, BlockFlights flights, AttrCache attrs,
       ChangeSubscription subscription, ProxyMetrics metrics, ExecutorService readers, Clock clock,
-      int prefetchMaxFileBytes, int prefetchMaxBlocks) {
-    this.prefetchMaxFileBytes = prefetchMaxFileBytes;
-    this.prefetchMaxBlocks = prefetchMaxBlocks;
+      Prefetcher.Policy prefetch) {
+    this.prefetcher = new Prefetcher(prefetch, link, cache, flights, attrs, subscription, metrics);
     this.volume = volume;
     this.link = link;
     this.cache = cache;
@@ -267,14 +265,17 @@ public final class ProxyService implements RequestService {
       var hit = attrs.page(r.path(), key);
       if (hit.isPresent()) {
         metrics.attrHit();
-        call.reply(hit.get());
+        DirPage page = hit.get();
+        call.reply(page);
         answered(started);
+        prefetcher.listed(r.path(), r.startAfter(), page);
         return;
       }
     }
     metrics.attrMiss();
     long epoch = attrs.epoch();
     upstream(call, r).whenComplete((reply, err) -> {
+      DirPage listed = null;
       if (err == null && cacheable && reply instanceof DirPage p) {
         attrs.putPage(r.path(), key, p, epoch);
         // Readdir-plus: each entry carries the child's full attributes, so a tree walk learns a whole directory
@@ -282,37 +283,18 @@ public final class ProxyService implements RequestService {
         for (var e : p.entries()) {
           attrs.putAttr(VolumePath.join(r.path(), e.name()), new AttrReply(e.attr()), epoch);
         }
-        prefetchSmallFiles(p);
+        listed = p;
       }
       relay(call, reply, err);
       answered(started);
+      if (listed != null) {
+        prefetcher.listed(r.path(), r.startAfter(), listed);
+      }
     });
   }
 
-  /**
-   * A directory listed cold is usually about to be walked: fetch the blocks of its one-chunk files now, in one
-   * batched, single-flight request, so reading each file costs no WAN round trip. Bounded per page.
-   */
-  private void prefetchSmallFiles(DirPage page) {
-    if (prefetchMaxFileBytes <= 0 || prefetchMaxBlocks <= 0) {
-      return;
-    }
-    List<BlockId> ids = new java.util.ArrayList<>();
-    for (var e : page.entries()) {
-      var root = e.attr().root();
-      if (root.isPresent() && root.get().depth() == 0 && root.get().cipherLength() <= prefetchMaxFileBytes
-          && !cache.contains(root.get().block())) {
-        ids.add(root.get().block());
-        if (ids.size() >= prefetchMaxBlocks) {
-          break;
-        }
-      }
-    }
-    if (!ids.isEmpty()) {
-      metrics.prefetched(ids.size());
-      // Failures only mean a later read fetches the block itself.
-      flights.fetch(ids).values().forEach(f -> f.exceptionally(e -> Optional.empty()));
-    }
+  Prefetcher prefetcher() {
+    return prefetcher;
   }
 
   // ---- relaying ----

@@ -44,6 +44,23 @@ class ProxyConfigLoaderTest {
     assertThat(c.cache().maxBytes()).isEqualTo(512L << 20);
   }
 
+  @Test
+  void prefetchSettingsHaveDefaultsAndBounds() {
+    ProxyConfig.Attrs d = ProxyConfigLoader.parse(MINIMAL, Path.of("/")).attrs();
+    assertThat(d.prefetchMaxFileBytes()).isEqualTo(8L << 20);
+    assertThat(d.prefetchDirBytes()).isEqualTo(8L << 20);
+    assertThat(d.prefetchInFlightBytes()).isEqualTo(8L << 20);
+    assertThat(d.prefetchDirDepth()).isEqualTo(2);
+    ProxyConfig.Attrs a = ProxyConfigLoader.parse(MINIMAL + "attrs: {prefetchDirBytes: 1MiB, prefetchInFlightBytes: 2MiB, "
+        + "prefetchDirDepth: 0, prefetchMaxFileBytes: 0}\n", Path.of("/")).attrs();
+    assertThat(a.prefetchDirBytes()).isEqualTo(1L << 20);
+    assertThat(a.prefetchInFlightBytes()).isEqualTo(2L << 20);
+    assertThat(a.prefetchDirDepth()).isZero();
+    assertThat(a.prefetchMaxFileBytes()).isZero();
+    refused(MINIMAL + "attrs: {prefetchDirDepth: 9}\n", "attrs.prefetchDirDepth", "9");
+    refused(MINIMAL + "attrs: {prefetchInFlightBytes: 1000}\n", "attrs.prefetchInFlightBytes", "1000");
+  }
+
   private static void refused(String yaml, String... mentions) {
     assertThatThrownBy(() -> ProxyConfigLoader.parse(yaml, Path.of("/")))
         .isInstanceOf(OutpostException.class)
