@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +66,8 @@ final class Prefetcher {
   private record Done(DirPage page, int depth) {}
 
   private final Policy policy;
+  /** Where planning runs: never an event loop (it may read cached index blocks from LMDB). */
+  private final Executor work;
   private final OriginLink link;
   private final BlockCache cache;
   private final BlockFlights flights;
@@ -79,7 +83,8 @@ final class Prefetcher {
   private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
 
   Prefetcher(Policy policy, OriginLink link, BlockCache cache, BlockFlights flights, AttrCache attrs,
-      ChangeSubscription subscription, ProxyMetrics metrics) {
+      ChangeSubscription subscription, ProxyMetrics metrics, Executor work) {
+    this.work = work;
     this.policy = policy;
     this.link = link;
     this.cache = cache;
@@ -91,7 +96,26 @@ final class Prefetcher {
 
   /** A client listed {@code dir} (cached or not): prefetch its files and list ahead below it. */
   void listed(String dir, String startAfter, DirPage page) {
-    expand(dir, startAfter, page, policy.dirDepth());
+    schedule(dir, () -> expand(dir, startAfter, page, policy.dirDepth()));
+  }
+
+  /** Runs {@code task} on the work pool, counted as pending until done; a busy pool just skips the hint. */
+  private void schedule(String dir, Runnable task) {
+    listingsPending.incrementAndGet();
+    try {
+      work.execute(() -> {
+        try {
+          task.run();
+        } catch (RuntimeException e) {
+          log.debug("prefetch under {} failed", dir, e);
+        } finally {
+          listingsPending.decrementAndGet();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      listingsPending.decrementAndGet();
+      log.debug("work pool busy: nothing prefetched under {}", dir);
+    }
   }
 
   private void expand(String dir, String startAfter, DirPage page, int depth) {
@@ -143,7 +167,7 @@ final class Prefetcher {
           for (DirEntry e : p.entries()) {
             attrs.putAttr(VolumePath.join(dir, e.name()), new AttrReply(e.attr()), epoch);
           }
-          expand(dir, "", p, depth);
+          schedule(dir, () -> expand(dir, "", p, depth));
         } else if (err != null) {
           log.debug("listing {} ahead failed", dir, err);
         }

@@ -105,7 +105,7 @@ public final class ProxyService implements RequestService {
   ProxyService(String volume, OriginLink link, BlockCache cache, BlockFlights flights, AttrCache attrs,
       ChangeSubscription subscription, ProxyMetrics metrics, ExecutorService readers, Clock clock,
       Prefetcher.Policy prefetch) {
-    this.prefetcher = new Prefetcher(prefetch, link, cache, flights, attrs, subscription, metrics);
+    this.prefetcher = new Prefetcher(prefetch, link, cache, flights, attrs, subscription, metrics, readers);
     this.volume = volume;
     this.link = link;
     this.cache = cache;
@@ -268,7 +268,7 @@ public final class ProxyService implements RequestService {
         DirPage page = hit.get();
         call.reply(page);
         answered(started);
-        prefetcher.listed(r.path(), r.startAfter(), page);
+        prefetchAfterListing(r, page);
         return;
       }
     }
@@ -288,9 +288,13 @@ public final class ProxyService implements RequestService {
       relay(call, reply, err);
       answered(started);
       if (listed != null) {
-        prefetcher.listed(r.path(), r.startAfter(), listed);
+        prefetchAfterListing(r, listed);
       }
     });
+  }
+
+  private void prefetchAfterListing(ReadDir r, DirPage page) {
+    prefetcher.listed(r.path(), r.startAfter(), page);
   }
 
   Prefetcher prefetcher() {
