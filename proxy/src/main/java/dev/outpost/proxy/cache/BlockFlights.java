@@ -26,7 +26,11 @@ import org.slf4j.LoggerFactory;
  * fetches it a second time.
  *
  * <p>Every block from the origin is hashed before anyone sees it; one that does not match its id fails its
- * flight with BLOCK_CORRUPT and is neither cached nor served. Thread-safe.
+ * flight with BLOCK_CORRUPT and is neither cached nor served.
+ *
+ * <p>Flights a reader started ({@link #fetch}) are counted until answered, so look-ahead ({@link #fetchAhead})
+ * can stay off the link while a reader waits for its own misses ({@link #readerFlights}, {@link #onReaderIdle}).
+ * A reader joining a look-ahead flight is not counted: that flight is already what the reader needs. Thread-safe.
  */
 public final class BlockFlights {
   private static final Logger log = LoggerFactory.getLogger(BlockFlights.class);
@@ -36,6 +40,8 @@ public final class BlockFlights {
   private final Executor verifier;
   private final ProxyMetrics metrics;
   private final Map<BlockId, CompletableFuture<Optional<byte[]>>> inFlight = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicInteger readerFlights = new java.util.concurrent.atomic.AtomicInteger();
+  private final List<Runnable> readerIdle = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   /** @param verifier where hashing of fetched blocks runs (not an event loop) */
   public BlockFlights(BlockCache cache, BlockSource source, Executor verifier, ProxyMetrics metrics) {
@@ -48,9 +54,29 @@ public final class BlockFlights {
   /**
    * Futures for the verified bytes of each id (empty if the origin does not have it). Ids not already in flight
    * are asked of the origin in batches of at most {@link GetBlocks#MAX_IDS}. The arrays are shared between
-   * waiters: read them, never write them.
+   * waiters: read them, never write them. Flights started here are a reader's: counted by {@link #readerFlights}
+   * until answered.
    */
   public Map<BlockId, CompletableFuture<Optional<byte[]>>> fetch(Collection<BlockId> ids) {
+    return fetch(ids, true);
+  }
+
+  /** As {@link #fetch}, for look-ahead: the flights started are not counted as a reader's. */
+  public Map<BlockId, CompletableFuture<Optional<byte[]>>> fetchAhead(Collection<BlockId> ids) {
+    return fetch(ids, false);
+  }
+
+  /** Blocks being fetched because a reader missed them (not counting readers joined to look-ahead flights). */
+  public int readerFlights() {
+    return readerFlights.get();
+  }
+
+  /** Runs {@code listener} (on the answering thread) each time {@link #readerFlights} drops to zero. */
+  public void onReaderIdle(Runnable listener) {
+    readerIdle.add(listener);
+  }
+
+  private Map<BlockId, CompletableFuture<Optional<byte[]>>> fetch(Collection<BlockId> ids, boolean reader) {
     Map<BlockId, CompletableFuture<Optional<byte[]>>> out = new LinkedHashMap<>();
     List<BlockId> mine = new ArrayList<>();
     for (BlockId id : ids) {
@@ -70,6 +96,10 @@ public final class BlockFlights {
       } else {
         out.put(id, created);
         mine.add(id);
+        if (reader) {
+          readerFlights.incrementAndGet();
+          created.whenComplete((bytes, err) -> readerAnswered());
+        }
       }
     }
     for (int from = 0; from < mine.size(); from += GetBlocks.MAX_IDS) {
@@ -79,6 +109,18 @@ public final class BlockFlights {
       start(batch, flights);
     }
     return out;
+  }
+
+  private void readerAnswered() {
+    if (readerFlights.decrementAndGet() == 0) {
+      for (Runnable r : readerIdle) {
+        try {
+          r.run();
+        } catch (RuntimeException e) {
+          log.debug("reader-idle listener failed", e);
+        }
+      }
+    }
   }
 
   private void completeFromCache(BlockId id, CompletableFuture<Optional<byte[]>> f) {

@@ -42,7 +42,9 @@ import org.slf4j.LoggerFactory;
  * <p>Bounds: at most {@link Policy#inFlightBytes} of prefetch ciphertext is being fetched at once; further
  * batches wait in a FIFO of at most {@link #MAX_QUEUED} batches (beyond it they are dropped: the reader fetches
  * those blocks itself). Clients' own misses go straight to the single-flight fetcher, never through this queue,
- * so the reader always comes first; a block the reader asks for while its prefetch is in flight joins it.
+ * and while any of them is being fetched no new batch starts (the WAN is shared: a reader streaming a file the
+ * look-ahead did not cover gets the link; the queue resumes when the reader's misses are answered); a block the
+ * reader asks for while its prefetch is in flight joins it, and that does not hold the queue back.
  * Failures are ignored: a prefetch is only a hint.
  */
 final class Prefetcher {
@@ -92,6 +94,21 @@ final class Prefetcher {
     this.attrs = attrs;
     this.subscription = subscription;
     this.metrics = metrics;
+    flights.onReaderIdle(this::resume);
+  }
+
+  /** The readers' misses are answered: start what waited, off the answering thread (it may be an event loop). */
+  private void resume() {
+    synchronized (lock) {
+      if (queue.isEmpty()) {
+        return;
+      }
+    }
+    try {
+      work.execute(this::drain);
+    } catch (RejectedExecutionException e) {
+      drain();
+    }
   }
 
   /** A client listed {@code dir} (cached or not): prefetch its files and list ahead below it. */
@@ -237,8 +254,9 @@ final class Prefetcher {
     while (true) {
       Batch b;
       synchronized (lock) {
-        if (queue.isEmpty() || (inFlightBytes > 0 && inFlightBytes + queue.peek().bytes() > policy.inFlightBytes())) {
-          return;
+        if (queue.isEmpty() || flights.readerFlights() > 0
+            || (inFlightBytes > 0 && inFlightBytes + queue.peek().bytes() > policy.inFlightBytes())) {
+          return; // a reader's own misses first: resume() drains when they are answered
         }
         b = queue.poll();
         inFlightBytes += b.bytes();
@@ -276,7 +294,7 @@ final class Prefetcher {
     metrics.prefetched(fetching); // index blocks read back from the cache to expand them are not prefetches
     Map<BlockId, CompletableFuture<Optional<byte[]>>> fs;
     try {
-      fs = flights.fetch(ids);
+      fs = flights.fetchAhead(ids);
     } catch (RuntimeException e) {
       log.debug("prefetch of {} blocks failed to start", ids.size(), e);
       release(b.bytes() - skipped);
