@@ -1,15 +1,9 @@
 package dev.outpost.proxy.cli;
 
-import dev.outpost.core.ErrorCode;
-import dev.outpost.core.OutpostException;
-import dev.outpost.transport.Errors;
 import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.lang.reflect.Constructor;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.outpost.program.ProgramRunner;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,7 +16,6 @@ import picocli.CommandLine.Command;
     subcommands = {ServeCommand.class},
     footer = {"", "Example:", "  outpost-proxy serve --config conf/proxy.yaml"})
 public final class ProxyMain implements Runnable {
-  private static final Logger log = LoggerFactory.getLogger(ProxyMain.class);
   static final String PROGRAM = "outpost-proxy";
 
   @CommandLine.Spec
@@ -56,41 +49,6 @@ public final class ProxyMain implements Runnable {
   }
 
   static int run(Io io, String... args) {
-    CommandLine cmd = new CommandLine(new ProxyMain(), new Factory(io));
-    cmd.setOut(new PrintWriter(io.out(), true));
-    cmd.setErr(new PrintWriter(io.err(), true));
-    cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      OutpostException oe = Errors.unwrap(e);
-      if (oe.code() == ErrorCode.INTERNAL) {
-        log.error("{} failed", PROGRAM, e);
-      } else {
-        log.debug("{} failed", PROGRAM, e);
-      }
-      io.err().println(PROGRAM + ": " + oe.getMessage());
-      return 1;
-    });
-    cmd.setParameterExceptionHandler((e, a) -> {
-      io.err().println(PROGRAM + ": " + e.getMessage());
-      e.getCommandLine().usage(new PrintWriter(io.err(), true));
-      return 2;
-    });
-    int code = cmd.execute(args);
-    io.out().flush();
-    io.err().flush();
-    return code;
-  }
-
-  /** Creates commands with the injected {@link Io} when they take one. */
-  private record Factory(Io io) implements CommandLine.IFactory {
-    @Override
-    public <K> K create(Class<K> cls) throws Exception {
-      try {
-        Constructor<K> c = cls.getDeclaredConstructor(Io.class);
-        c.setAccessible(true);
-        return c.newInstance(io);
-      } catch (NoSuchMethodException e) {
-        return CommandLine.defaultFactory().create(cls);
-      }
-    }
+    return ProgramRunner.run(PROGRAM, new ProxyMain(), io, io.out(), io.err(), args);
   }
 }
