@@ -59,19 +59,21 @@ final class JobProgress {
 
   static String line(JsonNode job) {
     long blocks = job.path("blocksPresent").asLong() + job.path("blocksFetched").asLong();
-    return String.format(Locale.ROOT, "%3.0f%%  %s / %s  %d / %d blocks  %s/s  ETA %s", fraction(job) * 100,
-        Units.bytes(job.path("bytesPresent").asLong() + job.path("bytesFetched").asLong()),
+    return String.format(Locale.ROOT, "%3.0f%%  %s / %s  %d / %d blocks  %d dirs  %s/s  ETA %s",
+        fraction(job) * 100, Units.bytes(job.path("bytesPresent").asLong() + job.path("bytesFetched").asLong()),
         Units.bytes(job.path("bytesTotal").asLong()), blocks, job.path("blocksTotal").asLong(),
-        Units.bytes(job.path("rateBytesPerSecNow").asLong()), Units.duration(job.path("etaSeconds").asLong()));
+        job.path("dirsListed").asLong(), Units.bytes(job.path("rateBytesPerSecNow").asLong()),
+        Units.duration(job.path("etaSeconds").asLong()));
   }
 
   void summary(JsonNode job) {
     if (terminal && !drew) {
       out.println();
     }
-    out.printf(Locale.ROOT, "%s %s: %,d blocks (%s) already present, %,d (%s) fetched, %,d failed%n",
-        job.path("id").asText(), job.path("state").asText(), job.path("blocksPresent").asLong(),
+    out.printf(Locale.ROOT, "%s %s: %,d blocks (%s) already present, %,d (%s) fetched, %,d failed; directories"
+        + " listed: %,d%n", job.path("id").asText(), job.path("state").asText(), job.path("blocksPresent").asLong(),
         Units.bytes(job.path("bytesPresent").asLong()), job.path("blocksFetched").asLong(),
-        Units.bytes(job.path("bytesFetched").asLong()), job.path("blocksFailed").asLong());
+        Units.bytes(job.path("bytesFetched").asLong()), job.path("blocksFailed").asLong(),
+        job.path("dirsListed").asLong());
   }
 }

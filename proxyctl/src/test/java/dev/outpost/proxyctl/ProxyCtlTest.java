@@ -106,7 +106,7 @@ class ProxyCtlTest {
     Result r = ctl("warm", "--snapshot", "latest", "--path", "/proj", "--wait");
     assertThat(r.code()).as(r.err()).isZero();
     assertThat(r.out()).containsPattern("warm-\\d+ (QUEUED|RUNNING|DONE) .*blocks");
-    assertThat(r.out()).containsPattern("warm-\\d+ DONE: 0 blocks \\(0 B\\) already present, \\d+ \\([0-9.]+ KiB\\) fetched, 0 failed");
+    assertThat(r.out()).containsPattern("warm-\\d+ DONE: 0 blocks \\(0 B\\) already present, \\d+ \\([0-9.]+ KiB\\) fetched, 0 failed; directories listed: 1");
     long before = f.originBlocksSent();
     var c = f.viaProxy();
     for (int i = 0; i < files.size(); i++) {

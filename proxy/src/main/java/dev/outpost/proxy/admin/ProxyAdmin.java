@@ -2,6 +2,7 @@ package dev.outpost.proxy.admin;
 
 import dev.outpost.proxy.attrs.AttrCache;
 import dev.outpost.proxy.attrs.ChangeSubscription;
+import dev.outpost.proxy.attrs.OriginAttrs;
 import dev.outpost.proxy.cache.BlockCache;
 import dev.outpost.proxy.cache.BlockFlights;
 import dev.outpost.proxy.config.ProxyConfig;
@@ -9,6 +10,7 @@ import dev.outpost.proxy.metrics.ProxyMetrics;
 import dev.outpost.proxy.upstream.LinkState;
 import dev.outpost.proxy.upstream.OriginLink;
 import dev.outpost.proxy.warm.CachePaths;
+import dev.outpost.proxy.warm.ListingWarmer;
 import dev.outpost.proxy.warm.OriginLister;
 import dev.outpost.proxy.warm.PinBook;
 import dev.outpost.proxy.warm.WarmJobs;
@@ -44,12 +46,12 @@ public final class ProxyAdmin implements AutoCloseable {
 
   /** Restores pins, resumes warm jobs and starts the admin API if {@code config.admin()} is set. */
   public static ProxyAdmin start(ProxyConfig config, BlockCache cache, BlockFlights flights, OriginLink link,
-      AttrCache attrs, ChangeSubscription subscription, ProxyMetrics metrics, Clock clock) {
+      AttrCache attrs, ChangeSubscription subscription, OriginAttrs ahead, ProxyMetrics metrics, Clock clock) {
     long startedMillis = clock.millis();
     PinBook pins = PinBook.open(cache, config.cache().dir());
     OriginLister lister = new OriginLister(link, config.requestTimeoutMillis());
-    WarmJobs jobs = WarmJobs.open(cache, flights, lister, pins, config.cache().dir(), clock,
-        () -> link.state() == LinkState.UP);
+    WarmJobs jobs = WarmJobs.open(cache, flights, lister, new ListingWarmer(ahead, config.requestTimeoutMillis()),
+        pins, config.cache().dir(), clock, () -> link.state() == LinkState.UP);
     CachePaths paths = new CachePaths(cache, attrs, pins, lister);
     Optional<AdminServer> server = Optional.empty();
     try {

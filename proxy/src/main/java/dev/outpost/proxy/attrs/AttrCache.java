@@ -9,6 +9,7 @@ import dev.outpost.protocol.ErrorReply;
 import dev.outpost.protocol.Reply;
 import dev.outpost.protocol.ChangeEvent;
 import dev.outpost.protocol.ChangeKind;
+import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.proxy.metrics.ProxyMetrics;
 import java.util.ArrayList;
@@ -87,6 +88,21 @@ public final class AttrCache {
     if (epoch.get() != epochBefore) {
       n.pages.remove(key);
     }
+  }
+
+  /**
+   * Caches a READDIR page of {@code dir} and, readdir-plus, each entry's attributes (a tree walk then learns a
+   * whole directory in one round trip), under the same epoch rule as {@link #putPage} and {@link #putAttr}. The
+   * one way every listing from the origin is cached: a client's miss, the look-ahead and warm jobs.
+   *
+   * @return false if an invalidation since {@code epochBefore} may have dropped (some of) it
+   */
+  public boolean putListing(String dir, PageKey key, DirPage page, long epochBefore) {
+    putPage(dir, key, page, epochBefore);
+    for (DirEntry e : page.entries()) {
+      putAttr(VolumePath.join(dir, e.name()), new AttrReply(e.attr()), epochBefore);
+    }
+    return epoch.get() == epochBefore;
   }
 
   /** Drops what a change event makes stale. */

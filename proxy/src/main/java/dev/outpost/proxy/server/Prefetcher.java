@@ -5,18 +5,13 @@ import dev.outpost.core.BlockRef;
 import dev.outpost.core.VolumePath;
 import dev.outpost.crypto.BlockFormat;
 import dev.outpost.crypto.IndexBlock;
-import dev.outpost.protocol.AttrReply;
 import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.FileType;
-import dev.outpost.protocol.ReadDir;
-import dev.outpost.proxy.attrs.AttrCache;
-import dev.outpost.proxy.attrs.ChangeSubscription;
+import dev.outpost.proxy.attrs.OriginAttrs;
 import dev.outpost.proxy.cache.BlockCache;
 import dev.outpost.proxy.cache.BlockFlights;
 import dev.outpost.proxy.metrics.ProxyMetrics;
-import dev.outpost.proxy.upstream.OriginLink;
-import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -70,11 +65,9 @@ final class Prefetcher {
   private final Policy policy;
   /** Where planning runs: never an event loop (it may read cached index blocks from LMDB). */
   private final Executor work;
-  private final OriginLink link;
+  private final OriginAttrs listings;
   private final BlockCache cache;
   private final BlockFlights flights;
-  private final AttrCache attrs;
-  private final ChangeSubscription subscription;
   private final ProxyMetrics metrics;
   private final Map<String, Done> done = new ConcurrentHashMap<>();
   private final Object lock = new Object();
@@ -84,15 +77,13 @@ final class Prefetcher {
   private final java.util.concurrent.atomic.AtomicLong listingsPending = new java.util.concurrent.atomic.AtomicLong();
   private final java.util.concurrent.atomic.AtomicLong dropped = new java.util.concurrent.atomic.AtomicLong();
 
-  Prefetcher(Policy policy, OriginLink link, BlockCache cache, BlockFlights flights, AttrCache attrs,
-      ChangeSubscription subscription, ProxyMetrics metrics, Executor work) {
+  Prefetcher(Policy policy, OriginAttrs listings, BlockCache cache, BlockFlights flights, ProxyMetrics metrics,
+      Executor work) {
     this.work = work;
     this.policy = policy;
-    this.link = link;
+    this.listings = listings;
     this.cache = cache;
     this.flights = flights;
-    this.attrs = attrs;
-    this.subscription = subscription;
     this.metrics = metrics;
     flights.onReaderIdle(this::resume);
   }
@@ -162,36 +153,29 @@ final class Prefetcher {
     }
   }
 
-  /** Lists {@code dir} from the cache, or from the origin on the proxy's own session, then expands it. */
+  /**
+   * Lists {@code dir} from the cache, or from the origin on the proxy's own session (cached as a client's READDIR
+   * would be), then expands it.
+   */
   private void listAhead(String dir, int depth) {
-    AttrCache.PageKey key = new AttrCache.PageKey("", ReadDir.MAX_ENTRIES);
-    if (subscription.live()) {
-      Optional<DirPage> hit = attrs.page(dir, key);
-      if (hit.isPresent()) {
-        expand(dir, "", hit.get(), depth);
-        return;
-      }
-    } else {
-      return; // nothing would be cached: not worth a trip
+    if (!listings.live()) {
+      return; // nothing cached would be served: not worth a trip
     }
-    long epoch = attrs.epoch();
+    Optional<DirPage> hit = listings.cachedPage(dir, "");
+    if (hit.isPresent()) {
+      expand(dir, "", hit.get(), depth);
+      return;
+    }
     listingsAhead.incrementAndGet();
     listingsPending.incrementAndGet();
-    link.callAsProxy(new ReadDir("", dir, "", ReadDir.MAX_ENTRIES)).whenComplete((reply, err) -> {
+    listings.listPage(dir, "").whenComplete((listed, err) -> {
       try {
-        if (err == null && reply instanceof DirPage p) {
-          attrs.putPage(dir, key, p, epoch);
-          for (DirEntry e : p.entries()) {
-            attrs.putAttr(VolumePath.join(dir, e.name()), new AttrReply(e.attr()), epoch);
-          }
-          schedule(dir, () -> expand(dir, "", p, depth));
-        } else if (err != null) {
+        if (err == null) {
+          schedule(dir, () -> expand(dir, "", listed.answer(), depth));
+        } else {
           log.debug("listing {} ahead failed", dir, err);
         }
-      } catch (RuntimeException e) {
-        log.debug("listing {} ahead failed", dir, e);
       } finally {
-        ReferenceCountUtil.release(reply);
         listingsPending.decrementAndGet();
       }
     });

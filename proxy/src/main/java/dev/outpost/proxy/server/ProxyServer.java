@@ -7,6 +7,7 @@ import dev.outpost.crypto.TokenVerifier;
 import dev.outpost.proxy.admin.ProxyAdmin;
 import dev.outpost.proxy.attrs.AttrCache;
 import dev.outpost.proxy.attrs.ChangeSubscription;
+import dev.outpost.proxy.attrs.OriginAttrs;
 import dev.outpost.proxy.cache.BlockCache;
 import dev.outpost.proxy.cache.BlockFlights;
 import dev.outpost.proxy.config.ProxyConfig;
@@ -98,11 +99,13 @@ public final class ProxyServer implements AutoCloseable {
       this.attrs = new AttrCache(config.attrs().maxEntries(), maintenance, metrics);
       this.subscription = new ChangeSubscription(link, attrs, cache, metrics, RING_EVENTS);
       this.flights = new BlockFlights(cache, link, readers, metrics);
+      // Listings asked ahead of clients (look-ahead, warm jobs) go through one path, cached as a client's miss.
+      OriginAttrs ahead = new OriginAttrs(link, attrs, subscription);
       LocalTokenCheck tokens = new LocalTokenCheck(new TokenVerifier(originKey, clock), config.volume());
       ProxyService service = new ProxyService(config.volume(), link, cache, flights, attrs, subscription,
           metrics, readers, clock, new Prefetcher.Policy(config.attrs().prefetchMaxFileBytes(),
           config.attrs().prefetchMaxBlocks(), config.attrs().prefetchDirBytes(), config.attrs().prefetchInFlightBytes(),
-          config.attrs().prefetchDirDepth()));
+          config.attrs().prefetchDirDepth()), ahead);
       this.prefetcher = service.prefetcher();
       subscription.start();
       // LEASE_RECALL for a client's upstream session goes to that client's connection.
@@ -111,7 +114,7 @@ public final class ProxyServer implements AutoCloseable {
       rpc = RpcServer.start(new InetSocketAddress(config.listen().host(), config.listen().port()), serverTls,
           config.maxFrameBytes(), group, service, tokens, clock);
       this.rpc = rpc;
-      this.admin = ProxyAdmin.start(config, cache, flights, link, attrs, subscription, metrics, clock);
+      this.admin = ProxyAdmin.start(config, cache, flights, link, attrs, subscription, ahead, metrics, clock);
       this.metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(
           new InetSocketAddress(m.host(), m.port()), metrics.registry(), "proxy-metrics-http"));
       link.start();

@@ -3,7 +3,6 @@ package dev.outpost.proxy.server;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
-import dev.outpost.core.VolumePath;
 import dev.outpost.crypto.BlockIds;
 import dev.outpost.protocol.AttrReply;
 import dev.outpost.protocol.Attach;
@@ -44,6 +43,7 @@ import dev.outpost.protocol.Unsubscribe;
 import dev.outpost.protocol.Welcome;
 import dev.outpost.proxy.attrs.AttrCache;
 import dev.outpost.proxy.attrs.ChangeSubscription;
+import dev.outpost.proxy.attrs.OriginAttrs;
 import dev.outpost.proxy.cache.BlockCache;
 import dev.outpost.proxy.cache.BlockFlights;
 import dev.outpost.proxy.metrics.ProxyMetrics;
@@ -104,8 +104,8 @@ public final class ProxyService implements RequestService {
 
   ProxyService(String volume, OriginLink link, BlockCache cache, BlockFlights flights, AttrCache attrs,
       ChangeSubscription subscription, ProxyMetrics metrics, ExecutorService readers, Clock clock,
-      Prefetcher.Policy prefetch) {
-    this.prefetcher = new Prefetcher(prefetch, link, cache, flights, attrs, subscription, metrics, readers);
+      Prefetcher.Policy prefetch, OriginAttrs ahead) {
+    this.prefetcher = new Prefetcher(prefetch, ahead, cache, flights, metrics, readers);
     this.volume = volume;
     this.link = link;
     this.cache = cache;
@@ -277,12 +277,7 @@ public final class ProxyService implements RequestService {
     upstream(call, r).whenComplete((reply, err) -> {
       DirPage listed = null;
       if (err == null && cacheable && reply instanceof DirPage p) {
-        attrs.putPage(r.path(), key, p, epoch);
-        // Readdir-plus: each entry carries the child's full attributes, so a tree walk learns a whole directory
-        // in one round trip. Same epoch rule: dropped if anything was invalidated meanwhile.
-        for (var e : p.entries()) {
-          attrs.putAttr(VolumePath.join(r.path(), e.name()), new AttrReply(e.attr()), epoch);
-        }
+        attrs.putListing(r.path(), key, p, epoch);
         listed = p;
       }
       relay(call, reply, err);

@@ -29,6 +29,7 @@ final class WarmJob {
   final AtomicLong bytesPresent = new AtomicLong();
   final AtomicLong bytesFetched = new AtomicLong();
   final AtomicLong bytesFailed = new AtomicLong();
+  final AtomicLong dirsListed = new AtomicLong();
   /** (nanoTime, bytesFetched) samples within the rate window. */
   private final ArrayDeque<long[]> samples = new ArrayDeque<>();
 
@@ -102,7 +103,8 @@ final class WarmJob {
     long eta = state.finished() ? 0 : listingDone && rate > 0 ? Math.max(0, left) / rate : -1;
     return new JobView(id, JobView.KIND_WARM, state, snapshot, requested.paths(), requested.pin(),
         requested.rateBytesPerSec(), blocksTotal.get(), blocksPresent.get(), blocksFetched.get(), blocksFailed.get(),
-        bytesTotal.get(), bytesPresent.get(), bytesFetched.get(), rate, eta, startedAtMillis, finishedAtMillis, error);
+        bytesTotal.get(), bytesPresent.get(), bytesFetched.get(), dirsListed.get(), rate, eta, startedAtMillis,
+        finishedAtMillis, error);
   }
 
   /** Restores the counters persisted for a finished job (so its history still shows what it did). */
@@ -114,6 +116,7 @@ final class WarmJob {
     bytesTotal.set(v.bytesTotal());
     bytesPresent.set(v.bytesPresent());
     bytesFetched.set(v.bytesFetched());
+    dirsListed.set(v.dirsListed());
     listingDone = true;
   }
 }

@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Warm jobs: list the blocks of a snapshot (or the live volume) under some paths from the origin, skip those the
  * cache holds, fetch the rest through the single-flight fetcher with several GET_BLOCKS batches in flight (a WAN
- * link is filled by concurrency, not by one request), optionally pinning them and capping the fetch rate.
+ * link is filled by concurrency, not by one request), optionally pinning them and capping the fetch rate; then
+ * list the live volume's directories under the same paths into the attribute cache ({@link ListingWarmer}), so a
+ * client's tree walk afterwards asks the origin for neither blocks nor listings.
  *
  * <p>Jobs run one at a time, in submission order, on one thread ({@code proxy-warm}). Specs and progress are
  * persisted in {@value #FILE} in the cache directory; a job that was queued or running when the proxy stopped is
@@ -64,6 +66,7 @@ public final class WarmJobs implements AutoCloseable {
   private final BlockCache cache;
   private final BlockFlights flights;
   private final BlockLister lister;
+  private final ListingWarmer listings;
   private final PinBook pins;
   private final Path file;
   private final Clock clock;
@@ -76,11 +79,12 @@ public final class WarmJobs implements AutoCloseable {
   private volatile boolean closing;
   private long lastSaveNanos;
 
-  private WarmJobs(BlockCache cache, BlockFlights flights, BlockLister lister, PinBook pins, Path dir, Clock clock,
-      BooleanSupplier originUp) {
+  private WarmJobs(BlockCache cache, BlockFlights flights, BlockLister lister, ListingWarmer listings, PinBook pins,
+      Path dir, Clock clock, BooleanSupplier originUp) {
     this.cache = cache;
     this.flights = flights;
     this.lister = lister;
+    this.listings = listings;
     this.pins = pins;
     this.file = dir.resolve(FILE);
     this.clock = clock;
@@ -92,9 +96,9 @@ public final class WarmJobs implements AutoCloseable {
    *
    * @param originUp whether the origin link is up now: submissions then check their snapshot at once
    */
-  public static WarmJobs open(BlockCache cache, BlockFlights flights, BlockLister lister, PinBook pins, Path dir,
-      Clock clock, BooleanSupplier originUp) {
-    WarmJobs w = new WarmJobs(cache, flights, lister, pins, dir, clock, originUp);
+  public static WarmJobs open(BlockCache cache, BlockFlights flights, BlockLister lister, ListingWarmer listings,
+      PinBook pins, Path dir, Clock clock, BooleanSupplier originUp) {
+    WarmJobs w = new WarmJobs(cache, flights, lister, listings, pins, dir, clock, originUp);
     w.load();
     return w;
   }
@@ -248,6 +252,10 @@ public final class WarmJobs implements AutoCloseable {
         job.listingDone();
       }
       fetcher.drain();
+      if (!stopping(job)) {
+        // Then the listings of the live tree: clients read the live volume, whichever snapshot gave the blocks.
+        listings.warm(job.requested.paths(), () -> stopping(job), job.dirsListed::incrementAndGet);
+      }
     } catch (OutpostException e) {
       if (fetcher != null) {
         fetcher.drainQuietly();
@@ -281,9 +289,9 @@ public final class WarmJobs implements AutoCloseable {
   private void end(WarmJob job, JobState state, String error) {
     job.finish(state, error, clock.millis());
     JobView v = job.view(System.nanoTime());
-    log.info("warm job {} {}: {} blocks ({} bytes) present, {} ({} bytes) fetched, {} failed{}", job.id,
-        state.name().toLowerCase(java.util.Locale.ROOT), v.blocksPresent(), v.bytesPresent(), v.blocksFetched(),
-        v.bytesFetched(), v.blocksFailed(), error.isEmpty() ? "" : ": " + error);
+    log.info("warm job {} {}: {} blocks ({} bytes) present, {} ({} bytes) fetched, {} failed, {} directories "
+        + "listed{}", job.id, state.name().toLowerCase(java.util.Locale.ROOT), v.blocksPresent(), v.bytesPresent(),
+        v.blocksFetched(), v.bytesFetched(), v.blocksFailed(), v.dirsListed(), error.isEmpty() ? "" : ": " + error);
   }
 
   private void flushPins() {

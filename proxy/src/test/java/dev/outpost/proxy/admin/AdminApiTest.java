@@ -133,7 +133,7 @@ class AdminApiTest {
       JsonNode job = f.api("POST", "/api/jobs/warm", "{\"snapshot\":\"\",\"paths\":[\"/w\"],\"pin\":true}", 201);
       for (String field : List.of("id", "kind", "state", "snapshot", "paths", "pin", "rateBytesPerSec", "blocksTotal",
           "blocksPresent", "blocksFetched", "blocksFailed", "bytesTotal", "bytesPresent", "bytesFetched",
-          "rateBytesPerSecNow", "etaSeconds", "startedAtMillis", "finishedAtMillis", "error")) {
+          "dirsListed", "rateBytesPerSecNow", "etaSeconds", "startedAtMillis", "finishedAtMillis", "error")) {
         assertThat(job.has(field)).as(field).isTrue();
       }
       assertThat(job.get("kind").asText()).isEqualTo("warm");
@@ -143,6 +143,7 @@ class AdminApiTest {
       assertThat(AdminFixture.state(done)).isEqualTo(JobState.DONE);
       long blocks = done.get("blocksTotal").asLong();
       assertThat(done.get("blocksFetched").asLong()).isEqualTo(blocks);
+      assertThat(done.get("dirsListed").asLong()).as("/w, a directory without subdirectories").isEqualTo(1);
       assertThat(f.api("GET", "/api/jobs", null, 200).findValuesAsText("id")).contains(id);
       assertThat(AdminFixture.state(f.api("POST", "/api/jobs/" + id + "/cancel", null, 200))).isEqualTo(JobState.DONE);
 

@@ -199,6 +199,28 @@ public final class AdminFixture implements AutoCloseable {
     }
   }
 
+  /** Waits until the proxy has applied every journal event the origin has now and serves cached attributes. */
+  public void awaitProxyCaughtUp() {
+    long seq = origin.volume().currentSeq();
+    try {
+      proxy.subscription().awaitApplied(seq).get(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("proxy did not catch up to seq " + seq, e);
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (!proxy.subscription().live()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("proxy subscription not live");
+      }
+      pause(5);
+    }
+  }
+
+  /** Operations of type {@code op} (e.g. "readdir") the origin has answered. */
+  public long originOps(String op) {
+    return origin.metrics().count(OriginMetrics.OPS + op);
+  }
+
   /** Polls a job until it is finished. */
   public JobView awaitJob(String id, long timeoutSeconds) {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);

@@ -86,7 +86,7 @@ class PrefetchPriorityTest {
     try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
       BlockFlights flights = new BlockFlights(cache, origin, Runnable::run, metrics);
       Prefetcher prefetcher = new Prefetcher(new Prefetcher.Policy(8 << 20, 64, 8 << 20, 8 << 20, 0), null, cache,
-          flights, null, null, metrics, Runnable::run);
+          flights, metrics, Runnable::run);
 
       var readerWait = flights.fetch(List.of(readerBlock));
       assertThat(flights.readerFlights()).isEqualTo(1);
@@ -130,7 +130,7 @@ class PrefetchPriorityTest {
     try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
       BlockFlights flights = new BlockFlights(cache, failing, Runnable::run, metrics);
       Prefetcher prefetcher = new Prefetcher(new Prefetcher.Policy(8 << 20, 64, 8 << 20, 8 << 20, 0), null, cache,
-          flights, null, null, metrics, Runnable::run);
+          flights, metrics, Runnable::run);
       var readerWait = flights.fetch(List.of(unknown));
       prefetcher.listed("/d", "", page(listed));
       assertThat(origin.asked()).isEmpty();

@@ -4,9 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.client.OutpostClient;
+import dev.outpost.client.WriteOptions;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.VolumePath;
+import dev.outpost.protocol.DirEntry;
+import dev.outpost.protocol.FileType;
+import dev.outpost.protocol.ReadDir;
+import dev.outpost.proxy.attrs.AttrCache;
 import dev.outpost.proxy.admin.AdminFixture;
 import dev.outpost.proxy.metrics.ProxyMetrics;
 import java.nio.file.Files;
@@ -18,7 +24,7 @@ import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Warm jobs against a real origin and proxy: fetch counts, resume after restart, rate, pins. */
+/** Warm jobs against a real origin and proxy: fetch counts, listings, resume after restart, rate, pins. */
 class WarmJobTest {
   @TempDir
   Path dir;
@@ -58,6 +64,114 @@ class WarmJobTest {
           .submit(new WarmSpec("nightly-1", List.of("/proj"), false, 0)).id(), 60);
       assertThat(again.blocksPresent()).isEqualTo(done.blocksTotal());
       assertThat(again.blocksFetched()).isZero();
+    }
+  }
+
+  /** /proj with two levels of subdirectories, files at every level, and /other beside it. */
+  private static void writeTree(AdminFixture f) {
+    OutpostClient direct = f.direct();
+    direct.mkdir("/proj/a/b/c", true);
+    direct.mkdir("/proj/d", true);
+    direct.mkdir("/other/o", true);
+    int n = 0;
+    for (String d : List.of("/proj", "/proj/a", "/proj/a/b", "/proj/a/b/c", "/proj/d", "/other", "/other/o")) {
+      for (int i = 0; i < 3; i++) {
+        direct.write(d + "/f" + i + ".txt", ("file " + n++ + " in " + d).getBytes(), WriteOptions.DEFAULTS);
+      }
+    }
+  }
+
+  /** What a tree walker does (find, ls -lR, a build): stat the top, list every directory, stat every entry. */
+  private static List<String> walk(OutpostClient c, String top) {
+    c.stat(top);
+    List<String> files = new ArrayList<>();
+    walkBelow(c, top, files);
+    return files;
+  }
+
+  private static void walkBelow(OutpostClient c, String dir, List<String> files) {
+    for (DirEntry e : c.list(dir)) {
+      String path = VolumePath.join(dir, e.name());
+      assertThat(c.stat(path).type()).isEqualTo(e.attr().type());
+      if (e.attr().type() == FileType.DIRECTORY) {
+        walkBelow(c, path, files);
+      } else {
+        files.add(path);
+      }
+    }
+  }
+
+  private static boolean pageCached(AdminFixture f, String dir) {
+    return f.proxy.attrs().page(dir, new AttrCache.PageKey("", ReadDir.MAX_ENTRIES)).isPresent();
+  }
+
+  @Test
+  void afterWarmingASnapshotATreeWalkAsksTheOriginNothingAndLaterChangesAreStillSeen() {
+    try (AdminFixture f = AdminFixture.start(dir)) {
+      writeTree(f);
+      f.snapshot("nightly-1");
+      f.awaitProxyCaughtUp();
+      JobView done = f.awaitJob(f.proxy.admin().jobs()
+          .submit(new WarmSpec(WarmSpec.LATEST, List.of("/proj"), false, 0)).id(), 60);
+      assertThat(done.state()).isEqualTo(JobState.DONE);
+      assertThat(done.dirsListed()).as("/proj, a, a/b, a/b/c, d").isEqualTo(5);
+      f.proxy.cache().flushed().join();
+      f.awaitProxyCaughtUp();
+
+      long attrMisses = f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES);
+      long readdirs = f.originOps("readdir");
+      long getattrs = f.originOps("getattr");
+      long blocks = f.originBlocksSent();
+      OutpostClient viaProxy = f.viaProxy();
+      List<String> files = walk(viaProxy, "/proj");
+      assertThat(files).hasSize(15);
+      for (String file : files) {
+        assertThat(new String(AdminFixture.readAll(viaProxy, file))).endsWith(" in " + VolumePath.parent(file));
+      }
+      assertThat(f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES) - attrMisses).as("attribute misses").isZero();
+      assertThat(f.originOps("readdir") - readdirs).as("listings the origin answered").isZero();
+      assertThat(f.originOps("getattr") - getattrs).as("getattrs the origin answered").isZero();
+      assertThat(f.originBlocksSent() - blocks).as("blocks the origin sent").isZero();
+
+      // The warmed listings are dropped by change events like any other entry.
+      OutpostClient direct = f.direct();
+      direct.write("/proj/a/b/new.txt", "new".getBytes(), WriteOptions.DEFAULTS);
+      direct.mkdir("/proj/d/e", false);
+      String rewritten = "rewritten, longer than before";
+      direct.write("/proj/d/f0.txt", rewritten.getBytes(), WriteOptions.DEFAULTS);
+      f.awaitProxyCaughtUp();
+      assertThat(viaProxy.list("/proj/a/b")).extracting(DirEntry::name).contains("new.txt");
+      assertThat(viaProxy.list("/proj/d")).extracting(DirEntry::name).contains("e");
+      assertThat(viaProxy.stat("/proj/d/f0.txt").size()).isEqualTo(rewritten.length());
+      assertThat(new String(AdminFixture.readAll(viaProxy, "/proj/d/f0.txt"))).isEqualTo(rewritten);
+      assertThat(f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES) - attrMisses).as("the changed entries asked again")
+          .isPositive();
+    }
+  }
+
+  @Test
+  void listingsOutsideTheJobsPathsAreNotFetched() {
+    try (AdminFixture f = AdminFixture.start(dir)) {
+      writeTree(f);
+      f.awaitProxyCaughtUp();
+      long readdirs = f.originOps("readdir");
+      JobView done = f.awaitJob(f.proxy.admin().jobs()
+          .submit(new WarmSpec("", List.of("/proj/a"), false, 0)).id(), 60);
+      assertThat(done.state()).isEqualTo(JobState.DONE);
+      assertThat(done.dirsListed()).isEqualTo(3);
+      assertThat(f.originOps("readdir") - readdirs).as("/proj/a, a/b, a/b/c listed, nothing else").isEqualTo(3);
+      assertThat(List.of("/proj/a", "/proj/a/b", "/proj/a/b/c")).allMatch(d -> pageCached(f, d));
+      assertThat(List.of("/", "/proj", "/proj/d", "/other", "/other/o")).noneMatch(d -> pageCached(f, d));
+      // The directories above a job path have their attributes fetched (a client stats its way down), no listing.
+      assertThat(List.of("/", "/proj", "/proj/a")).allMatch(p -> f.proxy.attrs().attr(p).isPresent());
+
+      f.awaitProxyCaughtUp();
+      long attrMisses = f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES);
+      OutpostClient viaProxy = f.viaProxy();
+      assertThat(walk(viaProxy, "/proj/a")).hasSize(9);
+      assertThat(f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES) - attrMisses).as("inside the job's path").isZero();
+      assertThat(viaProxy.list("/other")).hasSize(4);
+      assertThat(f.proxy.metrics().count(ProxyMetrics.ATTR_MISSES) - attrMisses).as("outside it").isEqualTo(1);
     }
   }
 

@@ -301,6 +301,7 @@
         fmtBytes(j.bytesFetched) + ' fetched',
       ];
       if (j.blocksFailed > 0) parts.push(fmtCount(j.blocksFailed) + ' failed');
+      if (j.dirsListed > 0) parts.push(fmtCount(j.dirsListed) + ' directories listed');
       if (j.state === 'RUNNING') {
         parts.push(fmtRate(j.rateBytesPerSecNow));
         if (Number.isFinite(j.etaSeconds) && j.etaSeconds >= 0) parts.push('ETA ' + fmtDuration(j.etaSeconds));
