@@ -21,13 +21,18 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Function;
 
 /**
- * Fetches blocks with streamed GET_BLOCKS requests and opens each on the worker pool, straight from the
- * received network buffer (no copy on the event loop, which only moves bytes). Many requests may be in
- * flight at once: the caller decides the window.
+ * Fetches blocks with streamed GET_BLOCKS requests and opens each straight from the received network buffer:
+ * large blocks on the worker pool (the event loop only moves bytes, and blocks of one read open in parallel),
+ * blocks of at most {@value #INLINE_OPEN_MAX_BYTES} bytes on the event loop itself — opening one costs a few
+ * microseconds, less than the hand-off to a worker, which would double a small file's latency. Many requests
+ * may be in flight at once: the caller decides the window.
  *
- * <p>Thread-safe. Results complete on a worker thread.
+ * <p>Thread-safe. Results complete on a worker thread or the event loop.
  */
 final class BlockFetcher {
+  /** Blocks up to this size are opened on the event loop instead of a worker. */
+  static final int INLINE_OPEN_MAX_BYTES = 16 << 10;
+
   /** One block wanted, and what to make of its ciphertext (a ByteBuffer valid only during the call). */
   record Want<T>(BlockId id, int cipherLength, Function<ByteBuffer, T> open) {}
 
@@ -125,19 +130,25 @@ final class BlockFetcher {
             "block " + data.id() + " has " + length + " bytes, its parent says " + expected));
         return;
       }
+      if (length <= INLINE_OPEN_MAX_BYTES) {
+        completeAll(slots, data);
+        return;
+      }
       try {
-        workers.execute(() -> {
-          try {
-            for (Slot<T> s : slots) {
-              complete(s, data);
-            }
-          } finally {
-            data.release();
-          }
-        });
+        workers.execute(() -> completeAll(slots, data));
       } catch (RejectedExecutionException e) {
         data.release();
         fail(slots, new OutpostException(ErrorCode.UNAVAILABLE, "client is closed"));
+      }
+    }
+
+    private void completeAll(List<Slot<T>> slots, BlockData data) {
+      try {
+        for (Slot<T> s : slots) {
+          complete(s, data);
+        }
+      } finally {
+        data.release();
       }
     }
 

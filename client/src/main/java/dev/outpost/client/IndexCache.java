@@ -66,6 +66,13 @@ final class IndexCache {
     return f;
   }
 
+  /** Whether {@code id} is cached or being fetched. */
+  boolean holds(BlockId id) {
+    synchronized (entries) {
+      return entries.containsKey(id);
+    }
+  }
+
   /** Starts fetching {@code ref} if not cached; the result is kept for a later {@link #get}. */
   void prefetch(ChildRef ref) {
     get(ref);

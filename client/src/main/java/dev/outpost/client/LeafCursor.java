@@ -10,8 +10,10 @@ import java.util.List;
 
 /**
  * Walks a file's index tree in file order, yielding the data blocks that overlap {@code [from, to)}. Index
- * blocks come from the {@link IndexCache}; entering an index block starts the fetch of its next sibling so a
- * long sequential read rarely waits for one. Every level and size is checked against the parent entry, so
+ * blocks come from the {@link IndexCache}; entering an index block starts the fetch of the siblings after it
+ * that cover the next {@code lookAheadBytes} of the file (at least one), so a sequential read whose read-ahead
+ * window spans several index blocks does not wait for one: fetched on demand, an index block would queue
+ * behind the window's data on the link and stall the reader for the whole window. Every level and size is checked against the parent entry, so
  * offsets computed from a tampered or inconsistent tree fail with BLOCK_CORRUPT instead of reading wrong bytes.
  *
  * <p>Not thread-safe; {@link #next()} blocks while an index block is fetched.
@@ -28,6 +30,8 @@ final class LeafCursor {
     final List<ChildRef> children;
     int index;
     long offset;
+    /** Children before this one have been asked for ahead (index frames only). */
+    int warmedTo;
 
     Frame(List<ChildRef> children, int index, long offset) {
       this.children = children;
@@ -37,14 +41,16 @@ final class LeafCursor {
   }
 
   private final IndexCache index;
+  private final long lookAheadBytes;
   private final long to;
   private final int rootDepth;
   private final Deque<Frame> stack = new ArrayDeque<>();
   private Leaf single;
   private boolean done;
 
-  LeafCursor(IndexCache index, ContentRoot root, long from, long to) {
+  LeafCursor(IndexCache index, ContentRoot root, long from, long to, long lookAheadBytes) {
     this.index = index;
+    this.lookAheadBytes = lookAheadBytes;
     this.to = Math.min(to, root.sizeBytes());
     this.rootDepth = root.depth();
     if (from >= this.to) {
@@ -72,6 +78,7 @@ final class LeafCursor {
       if (level == 1) {
         return;
       }
+      warmSiblingsAfter(f);
       ref = f.children.get(f.index);
       offset = f.offset;
       level--;
@@ -111,15 +118,32 @@ final class LeafCursor {
         top.index++;
         return leaf;
       }
-      // An index child: descend, and warm its next sibling for the read after this one.
-      if (top.index + 1 < top.children.size()) {
-        index.prefetch(top.children.get(top.index + 1));
-      }
+      // An index child: descend, and warm the siblings the read will need after it.
+      warmSiblingsAfter(top);
       IndexBlock.Opened node = open(child, level - 1);
       stack.push(new Frame(node.children(), 0, top.offset));
     }
     done = true;
     return null;
+  }
+
+  /**
+   * Starts fetching the index children after {@code f}'s current one that cover the next lookAheadBytes (at
+   * least one), none past the end of the range.
+   */
+  private void warmSiblingsAfter(Frame f) {
+    long start = f.offset + f.children.get(f.index).plainBytes();
+    long covered = 0;
+    int i = f.index + 1;
+    for (; i < f.children.size() && start < to && (i == f.index + 1 || covered < lookAheadBytes); i++) {
+      if (i >= f.warmedTo) {
+        index.prefetch(f.children.get(i));
+      }
+      long plain = f.children.get(i).plainBytes();
+      covered += plain;
+      start += plain;
+    }
+    f.warmedTo = Math.max(f.warmedTo, i);
   }
 
   private IndexBlock.Opened open(ChildRef ref, int expectedLevel) {

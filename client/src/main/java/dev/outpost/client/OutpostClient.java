@@ -183,6 +183,11 @@ public final class OutpostClient implements AutoCloseable {
     return fetcher.blocksRequested();
   }
 
+  /** The opened index blocks this client keeps (tests look at what a read asked for ahead). */
+  IndexCache indexCache() {
+    return indexCache;
+  }
+
   public ClientConfig config() {
     return config;
   }

@@ -40,6 +40,11 @@ public final class OutpostFile {
     return attr;
   }
 
+  /** The unwrapped root; empty for an empty file. */
+  Optional<ContentRoot> content() {
+    return root;
+  }
+
   public long size() {
     return attr.size();
   }

@@ -45,7 +45,8 @@ final class ReadStream extends InputStream {
     this.to = Math.min(to, root.sizeBytes());
     this.position = from;
     this.windowBytes = Math.max(windowBytes, BlockFormat.MAX_CIPHER_BYTES);
-    this.leaves = new LeafCursor(index, root, from, this.to);
+    // Index blocks ahead for twice the window: it is counted in ciphertext, which compression makes smaller.
+    this.leaves = new LeafCursor(index, root, from, this.to, 2 * this.windowBytes);
   }
 
   private ReadStream() {

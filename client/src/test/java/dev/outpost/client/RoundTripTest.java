@@ -3,6 +3,7 @@ package dev.outpost.client;
 import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.crypto.ChildRef;
 import dev.outpost.crypto.Chunker;
 import dev.outpost.protocol.FileAttr;
 import java.io.ByteArrayOutputStream;
@@ -10,7 +11,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -119,6 +122,36 @@ class RoundTripTest {
     assertThat(f.read(size / 2 + 20, buf, 0, buf.length)).isEqualTo(10);
     assertThat(buf).isEqualTo(Arrays.copyOfRange(data, size / 2 + 20, size / 2 + 30));
     assertThat(client.blocksRequested() - before2).isBetween(1L, 2L);
+  }
+
+  @Test
+  void enteringAnIndexBlockAsksAheadForTheSiblingsCoveringTwiceTheReadAheadWindow() throws IOException {
+    int size = 64 << 20;
+    long window = 8 << 20;
+    client.write("/look-ahead", random(99, size), WriteOptions.DEFAULTS);
+    try (OutpostClient reader = OutpostClient.connect(TestOrigins.config(origin).withReadAheadBytes(window))) {
+      OutpostFile f = reader.open("/look-ahead");
+      ContentRoot root = f.content().orElseThrow();
+      assertThat(root.depth()).isEqualTo(2);
+      List<ChildRef> level1 = reader.indexCache().get(root.asChild()).join().children();
+      // What the cursor should ask for on entering the first index block: the siblings after it until they cover
+      // 2 × window (the window counts ciphertext; compression would make the plaintext larger).
+      List<ChildRef> wanted = new ArrayList<>();
+      long covered = 0;
+      for (int i = 1; i < level1.size() && (wanted.isEmpty() || covered < 2 * window); i++) {
+        wanted.add(level1.get(i));
+        covered += level1.get(i).plainBytes();
+      }
+      assertThat(wanted).as("index blocks beyond the next sibling are needed for this window").hasSizeGreaterThan(1);
+      assertThat(wanted.size() + 1).isLessThan(level1.size());
+      try (InputStream in = f.inputStream()) {
+        assertThat(in.read()).isNotNegative();
+        for (ChildRef c : wanted) {
+          assertThat(reader.indexCache().holds(c.id())).as("index block %s asked for ahead", c.id()).isTrue();
+        }
+        assertThat(reader.indexCache().holds(level1.get(wanted.size() + 1).id())).as("none beyond").isFalse();
+      }
+    }
   }
 
   @Test

@@ -15,9 +15,10 @@ import java.nio.file.Path;
  * @param fuse run scenario 1a through a FUSE mount (skipped with a reason when FUSE is missing)
  * @param direct no proxy: branch clients cross the link to the origin themselves
  * @param uploadThreads files uploaded at once in scenario 6 (like {@code outpost import -j})
+ * @param jitWarmupRounds times each freshly started proxy JVM reads the warm-up set before a measurement (0: none)
  */
 public record BenchOptions(LinkSpec link, long secondDelayMillis, double scale, long seed, Path workDir,
-    boolean fuse, boolean direct, int uploadThreads) {
+    boolean fuse, boolean direct, int uploadThreads, int jitWarmupRounds) {
 
   /** @throws OutpostException INVALID_ARGUMENT naming the bad value */
   public BenchOptions {
@@ -27,6 +28,10 @@ public record BenchOptions(LinkSpec link, long secondDelayMillis, double scale, 
     }
     if (uploadThreads < 1 || uploadThreads > 64) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "upload threads " + uploadThreads + " is outside 1..64");
+    }
+    if (jitWarmupRounds < 0 || jitWarmupRounds > 1000) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "JIT warm-up rounds " + jitWarmupRounds
+          + " is outside 0..1000");
     }
     if (workDir == null) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "work directory missing");

@@ -48,6 +48,11 @@ public final class BenchWanMain implements Callable<Integer> {
   @Option(names = "--upload-threads", defaultValue = "8", description = "files uploaded at once in scenario 6")
   int uploadThreads;
 
+  @Option(names = "--jit-warmup-rounds", defaultValue = "20", description = "reads of the warm-up set by each "
+      + "freshly started proxy JVM before a measurement, so it runs compiled code as a long-running proxy does "
+      + "(default ${DEFAULT-VALUE}; 0 = none)")
+  int jitWarmupRounds;
+
   private final PrintStream out;
   private final String commandLine;
 
@@ -60,7 +65,7 @@ public final class BenchWanMain implements Callable<Integer> {
   public Integer call() throws Exception {
     Path work = workDir != null ? workDir : java.nio.file.Files.createTempDirectory("outpost-bench-wan-");
     BenchOptions options = new BenchOptions(LinkSpec.ofMbit(bandwidthMbit, delayMillis), secondDelayMillis, scale,
-        seed, work.toAbsolutePath(), !noFuse, direct, uploadThreads);
+        seed, work.toAbsolutePath(), !noFuse, direct, uploadThreads, jitWarmupRounds);
     Report report = new WanBench(options, JvmSetup.detect(), out).describe("command", commandLine).run();
     out.println();
     report.printTable(out);

@@ -28,7 +28,8 @@ class WanBenchTest {
     PrintStream out = new PrintStream(buf, true, StandardCharsets.UTF_8);
     Path json = work.resolve("report.json");
     int exit = BenchWanMain.run(out, out, "--scale", "0.002", "--bandwidth-mbit", "400", "--delay-ms", "1",
-        "--second-delay-ms", "3", "--work-dir", work.toString(), "--json", json.toString(), "--upload-threads", "4");
+        "--second-delay-ms", "3", "--work-dir", work.toString(), "--json", json.toString(), "--upload-threads", "4",
+        "--jit-warmup-rounds", "1");
     String printed = buf.toString(StandardCharsets.UTF_8);
     assertThat(exit).as(printed).isZero();
 
@@ -39,7 +40,8 @@ class WanBenchTest {
       assertThat(row.get("correct").isBoolean() ? row.get("correct").asBoolean() : true)
           .as("row %s: %s", row.get("id").asText(), row.get("note").asText()).isTrue();
     }
-    for (String cold : List.of("1b-cold-tree", "7-cold-tree-3ms", "4-meta-cold", "8-raw-link")) {
+    for (String cold : List.of("1b-cold-tree", "7-cold-tree-3ms", "1b-cold-big", "7-cold-big-3ms", "4-meta-cold",
+        "8-raw-link")) {
       JsonNode row = row(report, cold);
       assertThat(row.get("wanDownBytes").asLong()).as(cold).isPositive();
       assertThat(row.get("wallSeconds").asDouble()).as(cold).isPositive();
