@@ -77,6 +77,15 @@ final class BlockFetcher {
 
   private record Slot<T>(Want<T> want, CompletableFuture<T> future) {}
 
+  /** A worker task holding a buffer: run it, or discard it if the pool shuts down first (releases the buffer). */
+  interface Discardable {
+    void discard();
+  }
+
+  private static OutpostException closed() {
+    return new OutpostException(ErrorCode.UNAVAILABLE, "client is closed");
+  }
+
   /** Runs on the event loop: matches frames to slots and hands the bytes to the workers. */
   private final class Stream<T> implements ReplyStream {
     private final Map<BlockId, List<Slot<T>>> open;
@@ -135,10 +144,32 @@ final class BlockFetcher {
         return;
       }
       try {
-        workers.execute(() -> completeAll(slots, data));
+        workers.execute(new QueuedOpen(slots, data));
       } catch (RejectedExecutionException e) {
         data.release();
-        fail(slots, new OutpostException(ErrorCode.UNAVAILABLE, "client is closed"));
+        fail(slots, closed());
+      }
+    }
+
+    /** An open waiting for a worker; it owns the buffer until it runs or is discarded. */
+    private final class QueuedOpen implements Runnable, Discardable {
+      private final List<Slot<T>> slots;
+      private final BlockData data;
+
+      QueuedOpen(List<Slot<T>> slots, BlockData data) {
+        this.slots = slots;
+        this.data = data;
+      }
+
+      @Override
+      public void run() {
+        completeAll(slots, data);
+      }
+
+      @Override
+      public void discard() {
+        data.release();
+        fail(slots, closed());
       }
     }
 

@@ -494,7 +494,12 @@ public final class OutpostClient implements AutoCloseable {
   @Override
   public void close() {
     rpc.close();
-    workers.shutdownNow();
+    // Block opens still queued hold network buffers: release them rather than leave them to the GC.
+    for (Runnable queued : workers.shutdownNow()) {
+      if (queued instanceof BlockFetcher.Discardable d) {
+        d.discard();
+      }
+    }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS);
     sealer.destroy();
     volumeKey.destroy();

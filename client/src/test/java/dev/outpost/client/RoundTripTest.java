@@ -126,31 +126,65 @@ class RoundTripTest {
 
   @Test
   void enteringAnIndexBlockAsksAheadForTheSiblingsCoveringTwiceTheReadAheadWindow() throws IOException {
-    int size = 64 << 20;
-    long window = 8 << 20;
-    client.write("/look-ahead", random(99, size), WriteOptions.DEFAULTS);
+    long size = 96L << 20;
+    client.write("/look-ahead", new RandomStream(99, size), WriteOptions.DEFAULTS);
+    ContentRoot root = client.open("/look-ahead").content().orElseThrow();
+    assertThat(root.depth()).isEqualTo(2);
+    List<ChildRef> level1 = client.indexCache().get(root.asChild()).join().children();
+    // Index groups are content-defined (tens of MiB here): the window is sized from the tree so that twice it
+    // spans more than the next sibling.
+    assertThat(level1).hasSizeGreaterThanOrEqualTo(3);
+    long window = Math.max(ClientConfig.MIN_READ_AHEAD_BYTES, level1.get(1).plainBytes());
+    List<ChildRef> wanted = new ArrayList<>();
+    long covered = 0;
+    for (int i = 1; i < level1.size() && (wanted.isEmpty() || covered < 2 * window); i++) {
+      wanted.add(level1.get(i));
+      covered += level1.get(i).plainBytes();
+    }
+    assertThat(wanted).as("index blocks beyond the next sibling are needed for this window").hasSizeGreaterThan(1);
     try (OutpostClient reader = OutpostClient.connect(TestOrigins.config(origin).withReadAheadBytes(window))) {
       OutpostFile f = reader.open("/look-ahead");
-      ContentRoot root = f.content().orElseThrow();
-      assertThat(root.depth()).isEqualTo(2);
-      List<ChildRef> level1 = reader.indexCache().get(root.asChild()).join().children();
-      // What the cursor should ask for on entering the first index block: the siblings after it until they cover
-      // 2 × window (the window counts ciphertext; compression would make the plaintext larger).
-      List<ChildRef> wanted = new ArrayList<>();
-      long covered = 0;
-      for (int i = 1; i < level1.size() && (wanted.isEmpty() || covered < 2 * window); i++) {
-        wanted.add(level1.get(i));
-        covered += level1.get(i).plainBytes();
+      // A positional read of a few bytes asks for no index block past its range.
+      assertThat(f.read(0, new byte[10], 0, 10)).isEqualTo(10);
+      for (ChildRef c : level1.subList(1, level1.size())) {
+        assertThat(reader.indexCache().holds(c.id())).as("index block %s past a 10-byte range", c.id()).isFalse();
       }
-      assertThat(wanted).as("index blocks beyond the next sibling are needed for this window").hasSizeGreaterThan(1);
-      assertThat(wanted.size() + 1).isLessThan(level1.size());
       try (InputStream in = f.inputStream()) {
         assertThat(in.read()).isNotNegative();
         for (ChildRef c : wanted) {
           assertThat(reader.indexCache().holds(c.id())).as("index block %s asked for ahead", c.id()).isTrue();
         }
-        assertThat(reader.indexCache().holds(level1.get(wanted.size() + 1).id())).as("none beyond").isFalse();
       }
+    }
+  }
+
+  /** {@code size} pseudo-random bytes without holding them in memory. */
+  private static final class RandomStream extends InputStream {
+    private final java.util.SplittableRandom random;
+    private long left;
+
+    RandomStream(long seed, long size) {
+      this.random = new java.util.SplittableRandom(seed);
+      this.left = size;
+    }
+
+    @Override
+    public int read() {
+      byte[] one = new byte[1];
+      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (left == 0) {
+        return -1;
+      }
+      int n = (int) Math.min(len, left);
+      for (int i = 0; i < n; i++) {
+        b[off + i] = (byte) random.nextInt();
+      }
+      left -= n;
+      return n;
     }
   }
 
