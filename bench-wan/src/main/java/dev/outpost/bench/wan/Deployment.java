@@ -56,6 +56,8 @@ final class Deployment implements AutoCloseable {
   private JvmProcess proxy;
   private InetSocketAddress proxyAddress;
   private int proxyStarts;
+  /** Largest on-disk cache of a stopped proxy (sampled before its cache is deleted). */
+  private long largestCacheBytes;
   private boolean proxyDied;
   private int adminPort;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
@@ -237,7 +239,7 @@ final class Deployment implements AutoCloseable {
     }
   }
 
-  private void stopProxy() {
+  private void stopProxy() throws IOException, InterruptedException {
     if (proxy != null) {
       proxyDied |= !proxy.isAlive();
       proxy.close();
@@ -245,6 +247,7 @@ final class Deployment implements AutoCloseable {
         throw new OutpostException(ErrorCode.INTERNAL, "proxy pid " + proxy.pid() + " did not stop");
       }
       proxy = null;
+      largestCacheBytes = Math.max(largestCacheBytes, proxyCacheDiskBytes());
     }
   }
 
@@ -322,6 +325,11 @@ final class Deployment implements AutoCloseable {
       throw new OutpostException(ErrorCode.INTERNAL, "du -sk " + cache + " failed: " + out);
     }
     return Long.parseLong(out.split("\\s")[0]) * 1024;
+  }
+
+  /** The largest {@link #proxyCacheDiskBytes} any proxy of this run left behind, the current one included. */
+  long largestProxyCacheDiskBytes() throws IOException, InterruptedException {
+    return Math.max(largestCacheBytes, proxyCacheDiskBytes());
   }
 
   /** True if a proxy JVM ended by itself (e.g. out of memory) instead of being stopped by the harness. */

@@ -205,13 +205,14 @@ public final class WanBench {
       rows.add(Row.notRun("heap", "proxy heap", "n/a: direct mode, no proxy"));
     } else {
       long peak = d.proxyPeakHeapMiB();
-      long cache = d.proxyCacheDiskBytes();
+      long cache = d.largestProxyCacheDiskBytes();
       boolean died = d.proxyDiedUnexpectedly();
       rows.add(new Row("heap", "proxy heap during the run (" + Deployment.PROXY_HEAP + ")", 0, 0, 0, Double.NaN, "",
-          String.format(Locale.ROOT, "peak heap < 512 MiB (%d MiB before a GC); cache on disk %s", peak,
+          String.format(Locale.ROOT, "peak heap < 512 MiB (%d MiB before a GC); largest cache on disk %s", peak,
               Report.bytes(cache)), peak < 512 && !died, null,
           (died ? "a proxy JVM ended by itself (out of memory?). " : "")
-              + "peak = largest heap occupancy the GC log shows before a collection"
+              + "peak = largest heap occupancy the GC logs of all proxy JVMs show before a collection; cache = "
+              + "the largest cache a proxy of this run held on disk (du, sampled when it stopped)"
               + (cache <= 512L << 20 ? "; this dataset leaves the cache smaller than the heap limit (use --scale 3 for a larger one)" : "")));
     }
   }
