@@ -164,36 +164,6 @@ class RoundTripTest {
     }
   }
 
-  /** {@code size} pseudo-random bytes without holding them in memory. */
-  private static final class RandomStream extends InputStream {
-    private final java.util.SplittableRandom random;
-    private long left;
-
-    RandomStream(long seed, long size) {
-      this.random = new java.util.SplittableRandom(seed);
-      this.left = size;
-    }
-
-    @Override
-    public int read() {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      if (left == 0) {
-        return -1;
-      }
-      int n = (int) Math.min(len, left);
-      for (int i = 0; i < n; i++) {
-        b[off + i] = (byte) random.nextInt();
-      }
-      left -= n;
-      return n;
-    }
-  }
-
   @Test
   void deepTreeOfCompressibleRepeatingContentReadsBack() throws IOException {
     // 40 MiB of a repeating 1 KiB pattern: identical maximal chunks, one block, many index entries.
