@@ -31,6 +31,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -38,8 +39,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Client end of one connection: requests are pipelined, each with its own request id, and answered in any
- * order. Thread-safe. Futures and {@link ReplyStream} callbacks complete on the connection's event loop:
- * chain blocking work with the *Async variants onto your own executor.
+ * order. A request the connection's loss leaves unanswered fails with {@link ConnectionLostException}; the
+ * connection does not come back ({@link RpcLink} replaces it). Thread-safe. Futures and {@link ReplyStream}
+ * callbacks complete on the connection's event loop: chain blocking work with the *Async variants onto your own
+ * executor.
  */
 public final class RpcClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RpcClient.class);
@@ -123,9 +126,16 @@ public final class RpcClient implements AutoCloseable {
         return;
       }
       RpcClient client = holder[0];
+      long handshakeMillis = options.connectTimeout().toMillis();
+      // Bounded: a server that accepts but never answers must not leave the caller (or a reconnecting link)
+      // waiting for ever.
       client.call(0, new Hello(ProtocolVersion.MIN_SUPPORTED, ProtocolVersion.CURRENT, options.agent(), options.token()))
+          .orTimeout(handshakeMillis, TimeUnit.MILLISECONDS)
           .whenComplete((reply, err) -> {
-            if (err != null) {
+            if (err instanceof TimeoutException) {
+              client.close();
+              result.completeExceptionally(client.unavailable("no WELCOME within " + handshakeMillis + " ms"));
+            } else if (err != null) {
               client.close();
               result.completeExceptionally(Errors.unwrap(err));
             } else if (reply instanceof Welcome w) {
@@ -242,12 +252,13 @@ public final class RpcClient implements AutoCloseable {
     pending.put(id, p);
     if (!channel.isActive()) {
       ReferenceCountUtil.release(request);
-      fail(id, unavailable("connection closed"));
+      fail(id, lost("connection closed", false));
       return id;
     }
     channel.writeAndFlush(new Frame(id, session, 0, request)).addListener(f -> {
       if (!f.isSuccess()) {
-        fail(id, unavailable("write failed: " + f.cause().getMessage()));
+        // Part of the frame may have left (TLS records, partial writes): it may have been applied.
+        fail(id, lost("write failed: " + f.cause().getMessage(), true));
       }
     });
     return id;
@@ -264,6 +275,10 @@ public final class RpcClient implements AutoCloseable {
 
   private OutpostException unavailable(String why) {
     return new OutpostException(ErrorCode.UNAVAILABLE, remote.getHostString() + ":" + remote.getPort() + ": " + why);
+  }
+
+  private ConnectionLostException lost(String why, boolean sent) {
+    return new ConnectionLostException(remote.getHostString() + ":" + remote.getPort() + ": " + why, sent);
   }
 
   private void fail(int id, OutpostException e) {
@@ -329,7 +344,7 @@ public final class RpcClient implements AutoCloseable {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
       for (Integer id : pending.keySet()) {
-        fail(id, unavailable("connection closed"));
+        fail(id, lost("connection closed", true));
       }
       ctx.fireChannelInactive();
     }

@@ -9,9 +9,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.Optional;
@@ -22,9 +25,11 @@ public final class RpcServer implements AutoCloseable {
   public static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(1 << 20, 4 << 20);
 
   private final Channel serverChannel;
+  private final ChannelGroup connections;
 
-  private RpcServer(Channel serverChannel) {
+  private RpcServer(Channel serverChannel, ChannelGroup connections) {
     this.serverChannel = serverChannel;
+    this.connections = connections;
   }
 
   /**
@@ -34,6 +39,7 @@ public final class RpcServer implements AutoCloseable {
    */
   public static RpcServer start(InetSocketAddress bind, Optional<SslContext> tls, int maxFrameBytes,
       EventLoopGroup group, RequestService service, Authenticator authenticator, Clock clock) {
+    ChannelGroup connections = new DefaultChannelGroup("rpc-connections", GlobalEventExecutor.INSTANCE);
     ServerBootstrap b = new ServerBootstrap()
         .group(group)
         .channel(Transports.serverChannel())
@@ -42,6 +48,7 @@ public final class RpcServer implements AutoCloseable {
         .childHandler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            connections.add(ch);
             tls.ifPresent(ctx -> ch.pipeline().addLast("tls", ctx.newHandler(ch.alloc())));
             ch.pipeline().addLast("flush", new FlushConsolidationHandler(64, true));
             ch.pipeline().addLast("writability", new WritabilityWaiters());
@@ -51,7 +58,7 @@ public final class RpcServer implements AutoCloseable {
         });
     try {
       Channel ch = b.bind(bind).syncUninterruptibly().channel();
-      return new RpcServer(ch);
+      return new RpcServer(ch, connections);
     } catch (Exception e) {
       throw new OutpostException(ErrorCode.UNAVAILABLE, "cannot listen on " + bind + ": " + e.getMessage(), e);
     }
@@ -65,8 +72,13 @@ public final class RpcServer implements AutoCloseable {
     return address().getPort();
   }
 
+  /**
+   * Stops listening and closes every accepted connection, so each client learns at once that the server is gone
+   * (and a reconnecting client finds the next server on this port) rather than finding out from a silent socket.
+   */
   @Override
   public void close() {
     serverChannel.close().syncUninterruptibly();
+    connections.close().awaitUninterruptibly();
   }
 }

@@ -1,0 +1,181 @@
+package dev.outpost.transport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+import dev.outpost.protocol.Frames;
+import dev.outpost.protocol.Ping;
+import dev.outpost.protocol.Pong;
+import dev.outpost.protocol.Request;
+import dev.outpost.protocol.Welcome;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** Connections that come back: servers restarted on the same port, refused, or gone for good. */
+@Timeout(60)
+class RpcLinkTest {
+  private static final Instant FAR = Instant.parse("2100-01-01T00:00:00Z");
+  private EventLoopGroup group;
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private volatile String volume = "vol";
+
+  /** Serves {@link #volume}; pings are answered by the connection itself. */
+  private final RequestService service = new RequestService() {
+    @Override
+    public Welcome welcome(int version) {
+      return new Welcome(version, "test", volume, 7, 0);
+    }
+
+    @Override
+    public void handle(ServerCall call, Request request) {
+      ReferenceCountUtil.release(request);
+      call.fail(new OutpostException(ErrorCode.INVALID_ARGUMENT, "unexpected"));
+    }
+  };
+
+  @BeforeEach
+  void start() {
+    group = Transports.newGroup("link-test", 2);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    for (AutoCloseable c : closeables.reversed()) {
+      c.close();
+    }
+    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+  }
+
+  @Test
+  void closingAServerDropsEveryConnectionItAccepted() throws Exception {
+    RpcServer s = server(0);
+    RpcClient c = RpcClient.connect(group, s.address(), RpcClient.Options.plain("test", "good"));
+    closeables.add(c);
+    // Server and client share the event loops, so only the server itself can close what it accepted.
+    s.close();
+    c.closed().get(10, TimeUnit.SECONDS);
+    assertThat(c.isOpen()).isFalse();
+  }
+
+  @Test
+  void aRequestOnAClosedConnectionIsReportedAsNeverSent() {
+    RpcServer s = server(0);
+    RpcClient c = RpcClient.connect(group, s.address(), RpcClient.Options.plain("test", "good"));
+    c.close();
+    c.closed().join();
+    assertThatThrownBy(() -> c.call(new Ping(1)).join())
+        .satisfies(e -> assertThat(Errors.unwrap(e)).isInstanceOfSatisfying(ConnectionLostException.class, lost -> {
+          assertThat(lost.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+          assertThat(lost.sent()).isFalse();
+        }));
+  }
+
+  @Test
+  void aLinkReconnectsToAServerRestartedOnTheSamePort() throws Exception {
+    RpcServer first = server(0);
+    int port = first.port();
+    RpcLink link = link(first.address(), Duration.ofSeconds(20));
+    RpcLink.Generation g1 = link.generation().join();
+    assertThat(g1.number()).isEqualTo(1);
+    List<Long> ups = new java.util.concurrent.CopyOnWriteArrayList<>();
+    link.onUp(g -> ups.add(g.number()));
+
+    first.close();
+    server(port);
+
+    RpcLink.Generation g2 = link.generation().get(20, TimeUnit.SECONDS);
+    assertThat(g2.number()).isEqualTo(2);
+    assertThat(g2.rpc().call(new Ping(5)).join()).isEqualTo(new Pong(5));
+    assertThat(link.reconnects()).isEqualTo(1);
+    assertThat(ups).containsExactly(1L, 2L);
+  }
+
+  @Test
+  void whileTheServerStaysDownACallerWaitsTheConfiguredTimeThenFailsUnavailable() {
+    RpcServer s = server(0);
+    RpcLink link = link(s.address(), Duration.ofMillis(300));
+    s.close();
+    assertThatThrownBy(() -> link.generation().join())
+        .satisfies(e -> {
+          OutpostException oe = Errors.unwrap(e);
+          assertThat(oe.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+          assertThat(oe.getMessage()).startsWith(hostPort(s.address()) + " is unreachable (reconnecting for ");
+        });
+  }
+
+  @Test
+  void aServerThatComesBackWithAnotherVolumeIsRefusedAndWaitersLearnWhy() {
+    RpcServer first = server(0);
+    int port = first.port();
+    RpcLink link = link(first.address(), Duration.ofSeconds(20));
+    first.close();
+    volume = "another";
+    server(port);
+    assertThatThrownBy(() -> link.generation().get(20, TimeUnit.SECONDS))
+        .satisfies(e -> {
+          OutpostException oe = Errors.unwrap(e);
+          assertThat(oe.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+          assertThat(oe.getMessage()).endsWith("now serves volume another, not vol");
+        });
+    assertThat(link.current()).isEmpty();
+  }
+
+  @Test
+  void closeFailsThoseWaitingForAConnection() throws Exception {
+    RpcServer s = server(0);
+    RpcLink link = link(s.address(), Duration.ofMinutes(10));
+    s.close();
+    CompletableFuture<RpcLink.Generation> waiting = link.generation();
+    link.close();
+    assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS))
+        .satisfies(e -> assertThat(Errors.unwrap(e).code()).isEqualTo(ErrorCode.UNAVAILABLE));
+    assertThatThrownBy(() -> link.generation().join())
+        .satisfies(e -> assertThat(Errors.unwrap(e).getMessage()).contains("is closed"));
+  }
+
+  @Test
+  void backoffDoublesWithJitterUpToTheMaximum() {
+    Backoff b = new Backoff(100, 1_000);
+    for (int failures = 0; failures < 40; failures++) {
+      long d = Math.min(100L << Math.max(failures - 1, 0), 1_000);
+      for (int i = 0; i < 50; i++) {
+        assertThat(b.delayMillis(failures)).isBetween(d / 2, d);
+      }
+    }
+    assertThatThrownBy(() -> new Backoff(500, 100)).isInstanceOf(OutpostException.class)
+        .hasMessageContaining("max delay 100 ms");
+  }
+
+  private RpcServer server(int port) {
+    RpcServer s = RpcServer.start(new InetSocketAddress("127.0.0.1", port), Optional.empty(),
+        Frames.DEFAULT_MAX_FRAME_BYTES, group, service, token -> new Principal(token, Principal.Access.WRITE, FAR),
+        Clock.systemUTC());
+    closeables.add(s);
+    return s;
+  }
+
+  private RpcLink link(InetSocketAddress address, Duration wait) {
+    RpcLink link = RpcLink.connect(group, address, RpcClient.Options.plain("test", "good"), new Backoff(10, 100), wait);
+    closeables.add(link);
+    return link;
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    return a.getHostString() + ":" + a.getPort();
+  }
+}
