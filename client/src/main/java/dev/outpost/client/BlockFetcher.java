@@ -7,8 +7,10 @@ import dev.outpost.protocol.BlockData;
 import dev.outpost.protocol.BlockMissing;
 import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.Reply;
+import dev.outpost.transport.ConnectionLostException;
+import dev.outpost.transport.Errors;
 import dev.outpost.transport.ReplyStream;
-import dev.outpost.transport.RpcClient;
+import dev.outpost.transport.RpcLink;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -27,6 +29,10 @@ import java.util.function.Function;
  * microseconds, less than the hand-off to a worker, which would double a small file's latency. Many requests
  * may be in flight at once: the caller decides the window.
  *
+ * <p>A GET_BLOCKS whose connection is lost before every block came is asked again for the blocks still missing,
+ * once, on the next connection (reads are idempotent), so a reader — sequential, positional or an index walk —
+ * goes on across a reconnection; if that fails too, the blocks' futures fail UNAVAILABLE.
+ *
  * <p>Thread-safe. Results complete on a worker thread or the event loop.
  */
 final class BlockFetcher {
@@ -36,13 +42,16 @@ final class BlockFetcher {
   /** One block wanted, and what to make of its ciphertext (a ByteBuffer valid only during the call). */
   record Want<T>(BlockId id, int cipherLength, Function<ByteBuffer, T> open) {}
 
-  private final RpcClient rpc;
+  /** Asks for the unanswered blocks of a GET_BLOCKS once more after its connection was lost. */
+  static final int RETRIES_AFTER_LOST_CONNECTION = 1;
+
+  private final RpcLink link;
   private final Executor workers;
   /** Distinct block ids requested so far: lets tests check that a read fetches only what it needs. */
   private final java.util.concurrent.atomic.AtomicLong blocksRequested = new java.util.concurrent.atomic.AtomicLong();
 
-  BlockFetcher(RpcClient rpc, Executor workers) {
-    this.rpc = rpc;
+  BlockFetcher(RpcLink link, Executor workers) {
+    this.link = link;
     this.workers = workers;
   }
 
@@ -62,8 +71,32 @@ final class BlockFetcher {
       return results;
     }
     blocksRequested.addAndGet(byId.size());
-    rpc.stream(0, new GetBlocks(new ArrayList<>(byId.keySet())), new Stream<>(byId));
+    send(byId, RETRIES_AFTER_LOST_CONNECTION);
     return results;
+  }
+
+  /** Asks for the blocks of {@code open} on the live connection (waiting a bounded time for one). */
+  private <T> void send(Map<BlockId, List<Slot<T>>> open, int retries) {
+    link.generation().whenComplete((g, err) -> {
+      if (err != null) {
+        failAll(open, Errors.unwrap(err));
+      } else {
+        g.rpc().stream(0, new GetBlocks(new ArrayList<>(open.keySet())), new Stream<>(open, retries));
+      }
+    });
+  }
+
+  private static <T> void failAll(Map<BlockId, List<Slot<T>>> open, OutpostException e) {
+    for (List<Slot<T>> slots : open.values()) {
+      fail(slots, e);
+    }
+    open.clear();
+  }
+
+  private static <T> void fail(List<Slot<T>> slots, OutpostException e) {
+    for (Slot<T> s : slots) {
+      s.future().completeExceptionally(e);
+    }
   }
 
   long blocksRequested() {
@@ -89,9 +122,11 @@ final class BlockFetcher {
   /** Runs on the event loop: matches frames to slots and hands the bytes to the workers. */
   private final class Stream<T> implements ReplyStream {
     private final Map<BlockId, List<Slot<T>>> open;
+    private final int retries;
 
-    Stream(Map<BlockId, List<Slot<T>>> open) {
+    Stream(Map<BlockId, List<Slot<T>>> open, int retries) {
       this.open = open;
+      this.retries = retries;
     }
 
     @Override
@@ -103,7 +138,8 @@ final class BlockFetcher {
             List<Slot<T>> slots = open.remove(missing.id());
             if (slots != null) {
               fail(slots, new OutpostException(ErrorCode.MISSING_BLOCKS,
-                  "block " + missing.id() + " is missing at the server (" + rpc.remoteAddress().getHostString() + ")"));
+                  "block " + missing.id() + " is missing at the server ("
+                      + link.remoteAddress().getHostString() + ")"));
             }
           }
           default -> {
@@ -122,6 +158,14 @@ final class BlockFetcher {
 
     @Override
     public void onError(OutpostException error) {
+      // A request that never left costs no retry; one that may have been answered in part asks for the rest.
+      if (error instanceof ConnectionLostException lost && (retries > 0 || !lost.sent()) && !open.isEmpty()
+          && !link.isClosed()) {
+        Map<BlockId, List<Slot<T>>> rest = new LinkedHashMap<>(open);
+        open.clear();
+        send(rest, lost.sent() ? retries - 1 : retries);
+        return;
+      }
       failAll(error);
     }
 
@@ -193,16 +237,7 @@ final class BlockFetcher {
     }
 
     private void failAll(OutpostException e) {
-      for (List<Slot<T>> slots : open.values()) {
-        fail(slots, e);
-      }
-      open.clear();
-    }
-
-    private void fail(List<Slot<T>> slots, OutpostException e) {
-      for (Slot<T> s : slots) {
-        s.future().completeExceptionally(e);
-      }
+      BlockFetcher.failAll(open, e);
     }
   }
 }

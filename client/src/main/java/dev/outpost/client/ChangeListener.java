@@ -8,7 +8,10 @@ import dev.outpost.protocol.ChangeEvent;
  * a thread of the watch's own (never the network's), so an implementation may block briefly.
  */
 public interface ChangeListener {
-  /** The subscription is live; events after {@code currentSeq} follow. */
+  /**
+   * The subscription is live; the events after the position it started from follow (up to {@code currentSeq},
+   * the journal's position now, they are replayed). Called again after each resubscription.
+   */
   default void onStart(long currentSeq) {}
 
   /** One change. */
@@ -20,6 +23,17 @@ public interface ChangeListener {
    */
   default void onResync(long currentSeq) {}
 
-  /** The watch ended with an error (connection lost, bad prefix, ...); nothing follows. */
+  /**
+   * The connection to the server was lost. No events arrive until the client has reconnected and the watch has
+   * subscribed again from the last event it delivered: then {@link #onStart} and the events missed meanwhile,
+   * replayed from the journal, or {@link #onResync} if the journal no longer holds them. Meanwhile anything
+   * cached under the prefix may go stale without notice.
+   */
+  default void onSuspended(OutpostException cause) {}
+
+  /**
+   * The watch ended with an error (the server refused or ended it, or the client was closed); nothing follows.
+   * A lost connection does not end it (see {@link #onSuspended}).
+   */
   default void onError(OutpostException error) {}
 }

@@ -19,10 +19,32 @@ import java.util.Optional;
  *     certificates (an origin by default); empty = none
  * @param readAheadBytes ciphertext a sequential read keeps requested ahead of the reader; 256 KiB..1 GiB
  * @param parallelism worker threads for sealing/unsealing and files imported at once; 1..256
- * @param connectTimeout how long to wait for the server's WELCOME
+ * @param connectTimeout how long to wait for the server's WELCOME; after the connection is lost, how long a call
+ *     waits for the reconnection before failing UNAVAILABLE
+ * @param reconnect the delays between reconnection attempts after the connection is lost
  */
 public record ClientConfig(String server, String token, Path keyFile, Optional<Path> tlsCa,
-    Optional<ClientCert> tlsClientCert, long readAheadBytes, int parallelism, Duration connectTimeout) {
+    Optional<ClientCert> tlsClientCert, long readAheadBytes, int parallelism, Duration connectTimeout,
+    Reconnect reconnect) {
+
+  /**
+   * Jittered exponential backoff between reconnection attempts: the first after about {@code initialMillis}, each
+   * further one up to twice as late, never later than {@code maxMillis}. A call waiting for the connection brings
+   * a later attempt forward, so a long backoff does not make a call fail while the server is back.
+   *
+   * @param initialMillis 1..60,000
+   * @param maxMillis initialMillis..3,600,000
+   */
+  public record Reconnect(long initialMillis, long maxMillis) {
+    public Reconnect {
+      if (initialMillis < 1 || initialMillis > 60_000) {
+        throw bad("reconnect.initialMillis", initialMillis, "1..60000");
+      }
+      if (maxMillis < initialMillis || maxMillis > 3_600_000) {
+        throw bad("reconnect.maxMillis", maxMillis, initialMillis + "..3600000");
+      }
+    }
+  }
 
   /** A client certificate chain and its unencrypted PKCS#8 key, both PEM files. */
   public record ClientCert(Path cert, Path key) {
@@ -37,6 +59,8 @@ public record ClientConfig(String server, String token, Path keyFile, Optional<P
   public static final long MIN_READ_AHEAD_BYTES = 256L << 10;
   public static final long MAX_READ_AHEAD_BYTES = 1L << 30;
   public static final int MAX_PARALLELISM = 256;
+  /** A LAN to a branch proxy: retry soon, and never wait long once it is back. */
+  public static final Reconnect DEFAULT_RECONNECT = new Reconnect(100, 5_000);
 
   public ClientConfig {
     if (server == null || server.isBlank()) {
@@ -63,34 +87,45 @@ public record ClientConfig(String server, String token, Path keyFile, Optional<P
     if (connectTimeout == null || connectTimeout.isNegative() || connectTimeout.isZero()) {
       throw bad("connectTimeout", connectTimeout, "a positive duration");
     }
+    if (reconnect == null) {
+      throw bad("reconnect", null, "initial and max delays");
+    }
   }
 
-  /** A config with the defaults: 8 MiB read-ahead, parallelism = available processors (at least 2), 10 s. */
+  /**
+   * A config with the defaults: 8 MiB read-ahead, parallelism = available processors (at least 2), 10 s connect
+   * timeout, reconnection after 100 ms doubling up to 5 s.
+   */
   public static ClientConfig of(String server, String token, Path keyFile) {
     return new ClientConfig(server, token, keyFile, Optional.empty(), Optional.empty(), DEFAULT_READ_AHEAD_BYTES,
-        Math.max(2, Runtime.getRuntime().availableProcessors()), Duration.ofSeconds(10));
+        Math.max(2, Runtime.getRuntime().availableProcessors()), Duration.ofSeconds(10), DEFAULT_RECONNECT);
   }
 
   public ClientConfig withTlsCa(Path ca) {
-    return new ClientConfig(server, token, keyFile, Optional.of(ca), tlsClientCert, readAheadBytes, parallelism, connectTimeout);
+    return new ClientConfig(server, token, keyFile, Optional.of(ca), tlsClientCert, readAheadBytes, parallelism, connectTimeout, reconnect);
   }
 
   /** Mutual TLS: present this certificate (needs {@link #withTlsCa} as well). */
   public ClientConfig withTlsClientCert(Path cert, Path key) {
     return new ClientConfig(server, token, keyFile, tlsCa, Optional.of(new ClientCert(cert, key)), readAheadBytes,
-        parallelism, connectTimeout);
+        parallelism, connectTimeout, reconnect);
   }
 
   public ClientConfig withReadAheadBytes(long bytes) {
-    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, bytes, parallelism, connectTimeout);
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, bytes, parallelism, connectTimeout, reconnect);
   }
 
   public ClientConfig withParallelism(int threads) {
-    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, threads, connectTimeout);
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, threads, connectTimeout, reconnect);
   }
 
   public ClientConfig withConnectTimeout(Duration timeout) {
-    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, parallelism, timeout);
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, parallelism, timeout, reconnect);
+  }
+
+  public ClientConfig withReconnect(Reconnect delays) {
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, parallelism, connectTimeout,
+        delays);
   }
 
   /** The server as a socket address (unresolved names are resolved at connect). */
@@ -103,7 +138,8 @@ public record ClientConfig(String server, String token, Path keyFile, Optional<P
   public String toString() {
     return "ClientConfig[server=" + server + ", keyFile=" + keyFile + ", tlsCa=" + tlsCa.map(Path::toString).orElse("none")
         + ", tlsClientCert=" + tlsClientCert.map(c -> c.cert().toString()).orElse("none")
-        + ", readAheadBytes=" + readAheadBytes + ", parallelism=" + parallelism + "]";
+        + ", readAheadBytes=" + readAheadBytes + ", parallelism=" + parallelism + ", connectTimeout=" + connectTimeout
+        + ", reconnect=" + reconnect.initialMillis() + ".." + reconnect.maxMillis() + " ms]";
   }
 
   static InetSocketAddress parseAddress(String server) {

@@ -32,8 +32,10 @@ import dev.outpost.protocol.Subscribe;
 import dev.outpost.protocol.Symlink;
 import dev.outpost.protocol.Unlink;
 import dev.outpost.protocol.Welcome;
+import dev.outpost.transport.Backoff;
 import dev.outpost.transport.ConflictException;
 import dev.outpost.transport.RpcClient;
+import dev.outpost.transport.RpcLink;
 import dev.outpost.transport.Tls;
 import dev.outpost.transport.Transports;
 import io.netty.channel.EventLoopGroup;
@@ -71,6 +73,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Thread-safe: one client serves any number of threads over one multiplexed connection. Every failure is an
  * {@link OutpostException} whose message is one line for a user ("no such file: /a/b"). Close it to release the
  * connection, its threads and the key material.
+ *
+ * <p>The connection comes back by itself. After it is lost the client reconnects in the background (jittered
+ * exponential backoff, {@link ClientConfig#reconnect()}) with the same token and TLS settings; a call made
+ * meanwhile waits up to {@link ClientConfig#connectTimeout()} for it, then fails UNAVAILABLE. A request the loss
+ * left unanswered is sent again on the new connection if that is harmless — reads, directory listings, block
+ * fetches and uploads (named by content) — and a read stream goes on where it was. Anything that changes the
+ * namespace or commits fails UNAVAILABLE "connection lost; the operation may or may not have been applied"
+ * instead of being replayed blindly: look before retrying. A commit carries the version it is based on, so
+ * writing again is safe — if the lost one was applied, the retry fails with {@link CommitConflictException}.
+ * Watches subscribe again from their last event ({@link Watch}).
  */
 public final class OutpostClient implements AutoCloseable {
   /** Reported in HELLO. */
@@ -83,21 +95,23 @@ public final class OutpostClient implements AutoCloseable {
   private final Chunker chunker;
   private final EventLoopGroup group;
   private final ExecutorService workers;
-  private final RpcClient rpc;
+  private final RpcLink link;
+  private final Calls calls;
   private final BlockFetcher fetcher;
   private final IndexCache indexCache;
   private final SecureRandom random = new SecureRandom();
 
   private OutpostClient(ClientConfig config, VolumeKey volumeKey, EventLoopGroup group, ExecutorService workers,
-      RpcClient rpc) {
+      RpcLink link) {
     this.config = config;
     this.volumeKey = volumeKey;
     this.sealer = new BlockSealer(volumeKey);
     this.chunker = new Chunker(volumeKey.gearTable());
     this.group = group;
     this.workers = workers;
-    this.rpc = rpc;
-    this.fetcher = new BlockFetcher(rpc, workers);
+    this.link = link;
+    this.calls = new Calls(link);
+    this.fetcher = new BlockFetcher(link, workers);
     this.indexCache = new IndexCache(fetcher);
   }
 
@@ -137,13 +151,14 @@ public final class OutpostClient implements AutoCloseable {
       if (address.isUnresolved()) {
         throw new OutpostException(ErrorCode.UNAVAILABLE, "cannot resolve host " + unresolved.getHostString());
       }
-      RpcClient rpc;
+      RpcLink link;
       try {
-        rpc = RpcClient.connect(group, address, options);
+        link = RpcLink.connect(group, address, options,
+            new Backoff(config.reconnect().initialMillis(), config.reconnect().maxMillis()), config.connectTimeout());
       } catch (OutpostException e) {
         throw explainHandshake(config, e);
       }
-      return new OutpostClient(config, key, group, workers, rpc);
+      return new OutpostClient(config, key, group, workers, link);
     } catch (RuntimeException e) {
       workers.shutdownNow();
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -192,9 +207,14 @@ public final class OutpostClient implements AutoCloseable {
     return config;
   }
 
-  /** The server's WELCOME: its agent, the volume name, the journal sequence at connect. */
+  /** The server's WELCOME on the latest connection: its agent, the volume name, the journal sequence then. */
   public Welcome welcome() {
-    return rpc.welcome();
+    return link.welcome();
+  }
+
+  /** Connections made after the first one (each loss of the connection costs one). */
+  public long reconnects() {
+    return link.reconnects();
   }
 
   // ---------------------------------------------------------------- metadata
@@ -391,7 +411,7 @@ public final class OutpostClient implements AutoCloseable {
     }
     long base = options.baseVersion().orElse(existing.map(FileAttr::version).orElse(0L));
     Optional<FileAttr> baseAttr = existing.filter(a -> a.version() == base);
-    Uploader uploader = new Uploader(rpc, Math.max(16L << 20, config.readAheadBytes() * 2));
+    Uploader uploader = new Uploader(calls, Math.max(16L << 20, config.readAheadBytes() * 2));
     return new FileWrite(path, chunker, sealer, workers, config.parallelism() * 2, uploader,
         root -> commit(path, base, baseAttr, root, options));
   }
@@ -482,18 +502,20 @@ public final class OutpostClient implements AutoCloseable {
 
   /**
    * Follows the change journal under {@code prefix} from after {@code fromSeq} (use
-   * {@code welcome().journalSeq()} for "from now"). Close the returned watch to stop.
+   * {@code welcome().journalSeq()} for "from now"). The watch survives reconnections: it subscribes again from
+   * its last event (see {@link Watch}). Close the returned watch to stop.
    */
   public Watch watch(String prefix, long fromSeq, ChangeListener listener) {
-    Subscribe s = new Subscribe(fromSeq, VolumePath.check(prefix));
-    Watch w = new Watch(rpc, listener, fromSeq, prefix);
-    w.start(s);
+    Subscribe checked = new Subscribe(fromSeq, VolumePath.check(prefix)); // bad arguments fail here, not later
+    Watch w = new Watch(link, listener, checked.fromSeq(), checked.prefix(), config.connectTimeout().toMillis());
+    w.start();
     return w;
   }
 
+  /** Stops reconnecting, closes the connection, fails calls waiting for it and destroys the key material. */
   @Override
   public void close() {
-    rpc.close();
+    link.close();
     // Block opens still queued hold network buffers: release them rather than leave them to the GC.
     for (Runnable queued : workers.shutdownNow()) {
       if (queued instanceof BlockFetcher.Discardable d) {
@@ -509,7 +531,7 @@ public final class OutpostClient implements AutoCloseable {
 
   /** Sends a namespace request and waits; errors get the path and a one-line message. */
   private Reply call(String path, Request request) {
-    CompletableFuture<Reply> f = rpc.call(request);
+    CompletableFuture<Reply> f = calls.call(request);
     try {
       return Futures.join(f);
     } catch (ConflictException e) {

@@ -9,7 +9,6 @@ import dev.outpost.protocol.MissingBlocks;
 import dev.outpost.protocol.PutBlock;
 import dev.outpost.protocol.Reply;
 import dev.outpost.transport.Errors;
-import dev.outpost.transport.RpcClient;
 import io.netty.buffer.Unpooled;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayList;
@@ -28,6 +27,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * batches, and the blocks each answer names missing go out as PUT_BLOCKs, all pipelined. Memory is bounded:
  * {@link #add} blocks the writer while {@code maxHeldBytes} of ciphertext are waiting for an answer.
  *
+ * <p>Both requests are idempotent (a block is named by its content), so after a lost connection they are sent
+ * again on the next one (see {@link Calls}) and an upload goes on across a reconnection.
+ *
  * <p>{@link #add} and {@link #finish} are called from one writer thread; answers are handled on the event
  * loop, which never waits.
  */
@@ -35,7 +37,7 @@ final class Uploader {
   static final int MAX_BATCH_IDS = 128;
   static final int MAX_BATCH_BYTES = 4 << 20;
 
-  private final RpcClient rpc;
+  private final Calls calls;
   private final Semaphore heldKib;
   private final Set<BlockId> seen = new HashSet<>();
   private List<SealedBlock> batch = new ArrayList<>();
@@ -45,8 +47,8 @@ final class Uploader {
   private final AtomicLong bytesUploaded = new AtomicLong();
   private final AtomicLong blocksUploaded = new AtomicLong();
 
-  Uploader(RpcClient rpc, long maxHeldBytes) {
-    this.rpc = rpc;
+  Uploader(Calls calls, long maxHeldBytes) {
+    this.calls = calls;
     this.heldKib = new Semaphore((int) Math.max(1024, maxHeldBytes >> 10));
   }
 
@@ -100,7 +102,7 @@ final class Uploader {
     for (SealedBlock b : blocks) {
       ids.add(b.id());
     }
-    CompletableFuture<Void> done = rpc.call(new HasBlocks(ids)).handle((reply, err) -> {
+    CompletableFuture<Void> done = calls.call(new HasBlocks(ids)).handle((reply, err) -> {
       if (err != null) {
         release(blocks);
         throw Errors.unwrap(err);
@@ -136,7 +138,8 @@ final class Uploader {
       if (b == null) {
         continue;
       }
-      CompletableFuture<Reply> put = rpc.call(new PutBlock(b.id(), Unpooled.wrappedBuffer(b.cipher())));
+      // A fresh buffer per attempt: a write consumes it, and PUT_BLOCK may be sent again after a reconnection.
+      CompletableFuture<Reply> put = calls.call(() -> new PutBlock(b.id(), Unpooled.wrappedBuffer(b.cipher())));
       puts.add(put.whenComplete((r, err) -> {
         ReferenceCountUtil.release(r);
         heldKib.release(kib(b));

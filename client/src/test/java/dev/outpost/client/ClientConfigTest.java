@@ -27,6 +27,11 @@ class ClientConfigTest {
         .hasMessageStartingWith("readAheadBytes: 1 is not valid");
     assertThatThrownBy(() -> ClientConfig.of("h:1", "t", KEY).withTlsClientCert(Path.of("c"), Path.of("k")))
         .hasMessageContaining("without a CA");
+    assertThatThrownBy(() -> new ClientConfig.Reconnect(0, 100))
+        .hasMessage("reconnect.initialMillis: 0 is not valid (expected 1..60000)");
+    assertThatThrownBy(() -> new ClientConfig.Reconnect(500, 100))
+        .hasMessage("reconnect.maxMillis: 100 is not valid (expected 500..3600000)");
+    assertThat(ClientConfig.of("h:1", "t", KEY).reconnect()).isEqualTo(ClientConfig.DEFAULT_RECONNECT);
   }
 
   @Test
