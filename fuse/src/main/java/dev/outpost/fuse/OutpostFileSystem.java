@@ -157,6 +157,15 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
     log.info("change stream resynchronised at {}: dropping every cached attribute", currentSeq);
     attrs.clear();
     kernel.invalidate(VolumePath.ROOT);
+    attrs.setEnabled(true); // live again (after a reconnection, no onStart precedes this)
+  }
+
+  @Override
+  public void onSuspended(OutpostException cause) {
+    // Changes made while the connection is down reach us only once the watch has resubscribed: until then
+    // (onStart, replayed events, or onResync) nothing cached can be trusted.
+    log.warn("change stream interrupted ({}); attributes are not cached until it resumes", cause.toString());
+    attrs.setEnabled(false);
   }
 
   @Override
