@@ -12,6 +12,7 @@ import dev.outpost.protocol.Request;
 import dev.outpost.protocol.Welcome;
 import dev.outpost.proxy.cache.BlockSource;
 import dev.outpost.proxy.metrics.ProxyMetrics;
+import dev.outpost.transport.Backoff;
 import dev.outpost.transport.Errors;
 import dev.outpost.transport.ReplyStream;
 import dev.outpost.transport.RpcClient;
@@ -23,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
@@ -63,8 +63,7 @@ public final class OriginLink implements BlockSource, AutoCloseable {
   private final RpcClient.Options options;
   private final EventLoopGroup group;
   private final String volume;
-  private final long initialBackoffMillis;
-  private final long maxBackoffMillis;
+  private final Backoff backoff;
   private final long waitMillis;
   private final ProxyMetrics metrics;
   private final Map<ClientKey, Slot> slots = new ConcurrentHashMap<>();
@@ -91,8 +90,7 @@ public final class OriginLink implements BlockSource, AutoCloseable {
     this.options = options;
     this.group = group;
     this.volume = volume;
-    this.initialBackoffMillis = initialBackoffMillis;
-    this.maxBackoffMillis = maxBackoffMillis;
+    this.backoff = new Backoff(initialBackoffMillis, maxBackoffMillis);
     this.waitMillis = waitMillis;
     this.metrics = metrics;
     metrics.gauge(ProxyMetrics.LINK_STATE, () -> state.ordinal());
@@ -371,15 +369,8 @@ public final class OriginLink implements BlockSource, AutoCloseable {
   }
 
   private void schedule() {
-    long delay = backoffMillis(failures, initialBackoffMillis, maxBackoffMillis);
+    long delay = backoff.delayMillis(failures);
     group.next().schedule(this::connect, delay, TimeUnit.MILLISECONDS);
-  }
-
-  /** Exponential backoff with jitter: a random delay in [d/2, d] where d = initial·2^attempt capped at max. */
-  static long backoffMillis(int attempt, long initialMillis, long maxMillis) {
-    long d = initialMillis << Math.min(Math.max(attempt - 1, 0), 20);
-    d = Math.min(Math.max(d, initialMillis), maxMillis);
-    return d / 2 + ThreadLocalRandom.current().nextLong(d / 2 + 1);
   }
 
   private void setState(LinkState s) {

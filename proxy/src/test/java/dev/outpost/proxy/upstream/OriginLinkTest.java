@@ -128,15 +128,6 @@ class OriginLinkTest {
   }
 
   @Test
-  void backoffGrowsWithJitterAndIsCapped() {
-    for (int attempt = 1; attempt < 30; attempt++) {
-      long d = OriginLink.backoffMillis(attempt, 100, 5000);
-      long full = Math.min(5000, 100L << Math.min(attempt - 1, 20));
-      assertThat(d).isBetween(full / 2, full);
-    }
-  }
-
-  @Test
   void aLinkToTheWrongVolumeStaysDown() throws Exception {
     EventLoopGroup group = Transports.newGroup("test-link", 1);
     RpcServer server = RpcServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(),
