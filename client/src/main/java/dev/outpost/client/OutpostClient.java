@@ -19,6 +19,10 @@ import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
 import dev.outpost.protocol.GetAttr;
+import dev.outpost.protocol.LeaseAcquire;
+import dev.outpost.protocol.LeaseGrant;
+import dev.outpost.protocol.LeaseMode;
+import dev.outpost.protocol.LeaseRecall;
 import dev.outpost.protocol.LinkTarget;
 import dev.outpost.protocol.Mkdir;
 import dev.outpost.protocol.ReadDir;
@@ -49,17 +53,23 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Outpost client library: file operations on one volume through an origin or a branch proxy (the same
@@ -83,11 +93,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * instead of being replayed blindly: look before retrying. A commit carries the version it is based on, so
  * writing again is safe — if the lost one was applied, the retry fails with {@link CommitConflictException}.
  * Watches subscribe again from their last event ({@link Watch}).
+ *
+ * <p>{@link #lease Leases} give one writer a path; writes name theirs with {@link WriteOptions#withLease}, and a
+ * late write under a lease that was lost is refused FENCED. A lease is never acquired again on reconnection: its
+ * token goes on fencing (see {@link Lease}).
  */
 public final class OutpostClient implements AutoCloseable {
   /** Reported in HELLO. */
   public static final String AGENT = "outpost-client/0.1";
   public static final int DEFAULT_DIR_MODE = 0755;
+  private static final Logger log = LoggerFactory.getLogger(OutpostClient.class);
 
   private final ClientConfig config;
   private final VolumeKey volumeKey;
@@ -100,6 +115,16 @@ public final class OutpostClient implements AutoCloseable {
   private final BlockFetcher fetcher;
   private final IndexCache indexCache;
   private final SecureRandom random = new SecureRandom();
+  /** Open leases by token, for the server's recalls. */
+  private final ConcurrentHashMap<Long, Lease> leases = new ConcurrentHashMap<>();
+  /** Recall listeners run here: they may write and release, which must not hold the event loop or a worker. */
+  private final ExecutorService recallDelivery = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "outpost-lease-recall");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Every connection, the first and each reconnection, hands its pushes to this client. */
+  private final Consumer<RpcLink.Generation> receivePushes = g -> g.rpc().onPush((session, reply) -> onPush(reply));
 
   private OutpostClient(ClientConfig config, VolumeKey volumeKey, EventLoopGroup group, ExecutorService workers,
       RpcLink link) {
@@ -113,6 +138,7 @@ public final class OutpostClient implements AutoCloseable {
     this.calls = new Calls(link);
     this.fetcher = new BlockFetcher(link, workers);
     this.indexCache = new IndexCache(fetcher);
+    link.onUp(receivePushes);
   }
 
   /**
@@ -459,6 +485,14 @@ public final class OutpostClient implements AutoCloseable {
    * padded with zeros if it grows. Commits against the version read, so a concurrent change is a conflict.
    */
   public WriteReport truncate(String path, long size) {
+    return truncate(path, size, WriteOptions.DEFAULTS);
+  }
+
+  /**
+   * As {@link #truncate(String, long)}, committing with the lease and mtime of {@code options} (the mode and
+   * base version are the file's).
+   */
+  public WriteReport truncate(String path, long size, WriteOptions options) {
     if (size < 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative size " + size);
     }
@@ -466,7 +500,8 @@ public final class OutpostClient implements AutoCloseable {
     long keep = Math.min(size, f.size());
     InputStream head = new BoundedStream(f.inputStream(), keep);
     InputStream content = new SequenceInputStream(head, new ZeroStream(size - keep));
-    return write(path, content, new WriteOptions(f.attr().mode(), OptionalLong.empty(), OptionalLong.of(f.attr().version())));
+    return write(path, content, new WriteOptions(f.attr().mode(), options.mtimeMillis(),
+        OptionalLong.of(f.attr().version()), options.leaseToken()));
   }
 
   private FileAttr commit(String path, long base, Optional<FileAttr> baseAttr, Optional<FileRoot> root,
@@ -492,10 +527,55 @@ public final class OutpostClient implements AutoCloseable {
     long size = root.map(FileRoot::sizeBytes).orElse(0L);
     long mtime = options.mtimeMillis().orElse(System.currentTimeMillis());
     try {
-      return attrOf(path, call(path, new Commit(path, target.inode(), target.version(), ref, size, mtime, 0)));
+      return attrOf(path, call(path, new Commit(path, target.inode(), target.version(), ref, size, mtime,
+          options.leaseToken())));
     } catch (ConflictException e) {
       throw new CommitConflictException(path, base, e.current().isPresent() ? e.current() : statIfExists(path));
     }
+  }
+
+  // ---------------------------------------------------------------- leases
+
+  /**
+   * Acquires a lease on {@code path} ({@code subtree}: and everything below) for {@code ttl} (the server may
+   * shorten it). An exclusive lease keeps other writers off the path; write under it with
+   * {@link WriteOptions#withLease}. Close it to release it; it is not renewed by itself ({@link Lease#renew}).
+   *
+   * @throws OutpostException LEASE_CONFLICT naming the holder and its expiry while another party holds a
+   *     conflicting lease — the server has then recalled it ({@link Lease#onRecall}), so asking again soon may
+   *     succeed
+   */
+  public Lease lease(String path, LeaseMode mode, boolean subtree, Duration ttl) {
+    Reply r = call(path, new LeaseAcquire(VolumePath.check(path), mode, subtree, ttlMillis(ttl)));
+    if (!(r instanceof LeaseGrant grant)) {
+      throw unexpected(r, "LEASE_GRANT");
+    }
+    Lease lease = new Lease(grant, subtree, request -> call(path, request), recallDelivery,
+        () -> leases.remove(grant.token()));
+    leases.put(grant.token(), lease);
+    return lease;
+  }
+
+  static long ttlMillis(Duration ttl) {
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "lease ttl must be positive, not " + ttl);
+    }
+    return Math.max(1, ttl.toMillis());
+  }
+
+  /** Runs on the event loop: a recall is handed to its lease (whose listeners run on the recall thread). */
+  private void onPush(Reply reply) {
+    if (reply instanceof LeaseRecall recall) {
+      Lease lease = leases.get(recall.token());
+      if (lease != null) {
+        lease.recall();
+      } else {
+        log.debug("recall of a lease this client no longer holds: {} token {}", recall.path(), recall.token());
+      }
+      return;
+    }
+    log.debug("unexpected push {}", reply.getClass().getSimpleName());
+    ReferenceCountUtil.release(reply);
   }
 
   // ---------------------------------------------------------------- changes
@@ -515,7 +595,9 @@ public final class OutpostClient implements AutoCloseable {
   /** Stops reconnecting, closes the connection, fails calls waiting for it and destroys the key material. */
   @Override
   public void close() {
+    link.removeOnUp(receivePushes);
     link.close();
+    recallDelivery.shutdownNow();
     // Block opens still queued hold network buffers: release them rather than leave them to the GC.
     for (Runnable queued : workers.shutdownNow()) {
       if (queued instanceof BlockFetcher.Discardable d) {
