@@ -1,5 +1,7 @@
 package dev.outpost.client;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
@@ -7,13 +9,17 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import java.util.List;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.LoggerFactory;
 
 /**
  * Collects what Netty's leak detector (PARANOID in tests) reports. It reports a buffer only after the collector
  * found it unreleased and the detector next runs, so {@link #collect()} forces both before reading the reports.
+ * As a JUnit extension ({@code @RegisterExtension static final LeakReports leaks = new LeakReports();}) it fails
+ * the test class if anything leaked while it ran.
  */
-final class LeakReports implements AutoCloseable {
+final class LeakReports implements AutoCloseable, AfterAllCallback {
   private final Logger logger = (Logger) LoggerFactory.getLogger(ResourceLeakDetector.class);
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
 
@@ -33,6 +39,15 @@ final class LeakReports implements AutoCloseable {
       }
     }
     return appender.list.stream().map(ILoggingEvent::getFormattedMessage).filter(m -> m.contains("LEAK")).toList();
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) throws InterruptedException {
+    try {
+      assertThat(collect()).as("Netty leak reports").isEmpty();
+    } finally {
+      close();
+    }
   }
 
   @Override

@@ -17,9 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -33,27 +32,14 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(120)
 class LeaseTest {
   private static final Duration LONG = Duration.ofSeconds(60);
-  private static LeakReports leaks;
+  @RegisterExtension
+  static final LeakReports leaks = new LeakReports();
   @TempDir
   Path dir;
   private EmbeddedOrigin origin;
   private OutpostClient alice;
   private OutpostClient bob;
   private final List<AutoCloseable> closeables = new ArrayList<>();
-
-  @BeforeAll
-  static void watchForLeaks() {
-    leaks = new LeakReports();
-  }
-
-  @AfterAll
-  static void noBufferLeaked() throws InterruptedException {
-    try {
-      assertThat(leaks.collect()).isEmpty();
-    } finally {
-      leaks.close();
-    }
-  }
 
   @BeforeEach
   void start() {
