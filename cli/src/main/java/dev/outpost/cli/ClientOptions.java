@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
  */
 public final class ClientOptions {
   static final Set<String> KEYS = Set.of("server", "token", "tokenFile", "keyFile", "tlsCa", "tlsCert", "tlsKey",
-      "parallelism", "readAheadBytes");
+      "parallelism", "readAheadBytes", "connectTimeoutMillis", "reconnectInitialMillis", "reconnectMaxMillis");
+  /** How long a command waits to (re)connect before it fails UNAVAILABLE, unless the config file says otherwise. */
+  static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "Client settings (YAML, or .properties). Default: ~/.config/outpost/client.yaml if present.")
@@ -108,7 +110,18 @@ public final class ClientOptions {
       if (ra != null) {
         c = c.withReadAheadBytes(parseLong(cl, "readAheadBytes", ra));
       }
-      return c.withConnectTimeout(Duration.ofSeconds(10));
+      String ct = file.get("connectTimeoutMillis");
+      c = c.withConnectTimeout(ct != null ? Duration.ofMillis(parseLong(cl, "connectTimeoutMillis", ct))
+          : DEFAULT_CONNECT_TIMEOUT);
+      // Backoff between reconnection attempts (a mount outlives proxy restarts); either bound may be given alone.
+      String ri = file.get("reconnectInitialMillis");
+      String rm = file.get("reconnectMaxMillis");
+      if (ri != null || rm != null) {
+        long initial = ri != null ? parseLong(cl, "reconnectInitialMillis", ri) : c.reconnect().initialMillis();
+        long max = rm != null ? parseLong(cl, "reconnectMaxMillis", rm) : Math.max(initial, c.reconnect().maxMillis());
+        c = c.withReconnect(new ClientConfig.Reconnect(initial, max));
+      }
+      return c;
     } catch (OutpostException e) {
       throw new CommandLine.ParameterException(cl, e.getMessage());
     }

@@ -1,8 +1,9 @@
 package dev.outpost.cli;
 
-import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.outpost.client.ClientConfig;
+import dev.outpost.origin.embedded.EmbeddedOrigin;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import picocli.CommandLine;
 
 /** The CLI in-process against a real origin: outputs, error lines and exit codes. */
 class OutpostCliTest {
@@ -171,6 +174,20 @@ class OutpostCliTest {
     Files.writeString(props, "server=" + origin.address() + "\ntoken=" + origin.adminToken() + "\nkeyFile="
         + origin.keyFile() + "\n");
     assertThat(raw("ls", "/", "--config", props.toString()).out()).contains("cfg/");
+    Path reconnecting = dir.resolve("reconnect.yaml");
+    Files.writeString(reconnecting, "server: " + origin.address() + "\ntokenFile: " + tokenFile + "\nkeyFile: "
+        + origin.keyFile() + "\nconnectTimeoutMillis: 2500\nreconnectInitialMillis: 50\nreconnectMaxMillis: 700\n");
+    ClientOptions options = new ClientOptions();
+    options.configFile = reconnecting;
+    ClientConfig c = options.config(new CommandLine(options));
+    assertThat(c.connectTimeout()).isEqualTo(Duration.ofMillis(2500));
+    assertThat(c.reconnect()).isEqualTo(new ClientConfig.Reconnect(50, 700));
+    assertThat(raw("ls", "/", "--config", reconnecting.toString()).out()).contains("cfg/");
+    Path badDelay = dir.resolve("bad-delay.yaml");
+    Files.writeString(badDelay, "server: x:1\ntoken: t\nkeyFile: k\nreconnectInitialMillis: 0\n");
+    Run delay = raw("ls", "/", "--config", badDelay.toString());
+    assertThat(delay.code()).isEqualTo(2);
+    assertThat(delay.err()).contains("reconnect.initialMillis");
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "server: x:1\nsurver: y\n");
     Run r = raw("ls", "/", "--config", bad.toString());
