@@ -113,8 +113,7 @@ public final class Lease implements AutoCloseable {
   public Lease renew(Duration ttl) {
     Reply r = call.apply(new LeaseRenew(path, token, OutpostClient.ttlMillis(ttl)));
     if (!(r instanceof LeaseGrant g)) {
-      ReferenceCountUtil.release(r);
-      throw new OutpostException(ErrorCode.PROTOCOL_VIOLATION, "expected LEASE_GRANT, got " + r.getClass().getSimpleName());
+      throw OutpostClient.unexpected(r, "LEASE_GRANT");
     }
     expiresAtMillis = g.expiresAtMillis();
     return this;

@@ -66,7 +66,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -118,11 +117,8 @@ public final class OutpostClient implements AutoCloseable {
   /** Open leases by token, for the server's recalls. */
   private final ConcurrentHashMap<Long, Lease> leases = new ConcurrentHashMap<>();
   /** Recall listeners run here: they may write and release, which must not hold the event loop or a worker. */
-  private final ExecutorService recallDelivery = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "outpost-lease-recall");
-    t.setDaemon(true);
-    return t;
-  });
+  private final ExecutorService recallDelivery =
+      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("outpost-lease-recall").daemon().factory());
   /** Every connection, the first and each reconnection, hands its pushes to this client. */
   private final Consumer<RpcLink.Generation> receivePushes = g -> g.rpc().onPush((session, reply) -> onPush(reply));
 
@@ -208,13 +204,8 @@ public final class OutpostClient implements AutoCloseable {
   }
 
   private static ExecutorService newWorkers(int threads) {
-    AtomicInteger n = new AtomicInteger();
     ThreadPoolExecutor pool = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
-        r -> {
-          Thread t = new Thread(r, "outpost-client-worker-" + n.incrementAndGet());
-          t.setDaemon(true);
-          return t;
-        });
+        Thread.ofPlatform().name("outpost-client-worker-", 1).daemon().factory());
     pool.allowCoreThreadTimeOut(true);
     return pool;
   }
@@ -648,7 +639,8 @@ public final class OutpostClient implements AutoCloseable {
     ReferenceCountUtil.release(r);
   }
 
-  private static OutpostException unexpected(Reply r, String expected) {
+  /** A reply of the wrong kind: released, and reported as the protocol violation it is. */
+  static OutpostException unexpected(Reply r, String expected) {
     ReferenceCountUtil.release(r);
     return new OutpostException(ErrorCode.PROTOCOL_VIOLATION, "expected " + expected + ", got " + r.getClass().getSimpleName());
   }

@@ -57,11 +57,8 @@ public final class Watch implements AutoCloseable {
     this.unsubscribeWaitMillis = unsubscribeWaitMillis;
     this.lastSeq = new AtomicLong(fromSeq);
     this.receivedSeq = new AtomicLong(fromSeq);
-    this.delivery = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "outpost-watch " + prefix);
-      t.setDaemon(true);
-      return t;
-    });
+    this.delivery =
+        Executors.newSingleThreadExecutor(Thread.ofPlatform().name("outpost-watch " + prefix).daemon().factory());
   }
 
   /** Subscribes now if the client is connected, else as soon as it is; and again after every reconnection. */

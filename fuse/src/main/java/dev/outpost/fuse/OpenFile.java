@@ -201,15 +201,9 @@ final class OpenFile {
   /** Moves the stream {@code gap} bytes on, keeping those bytes in {@link #skipped}; false at its end. */
   private boolean keepSkipped(int gap) {
     byte[] kept = new byte[gap];
-    int n = 0;
+    int n;
     try {
-      while (n < gap) {
-        int k = sequential.read(kept, n, gap - n);
-        if (k < 0) {
-          break;
-        }
-        n += k;
-      }
+      n = sequential.readNBytes(kept, 0, gap);
     } catch (IOException e) {
       closeSequential();
       throw new OutpostException(ErrorCode.UNAVAILABLE, path + ": read failed: " + e.getMessage(), e);
