@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.outpost.client.OutpostClient;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,13 +31,21 @@ abstract class MountFixture {
     return MountOptions.DEFAULTS;
   }
 
+  /**
+   * Runs once the client is connected, before the volume is mounted. A test that restarts the origin does it
+   * here: the auto_unmount helper (fusermount3) that mounting forks inherits the JVM's open sockets, the
+   * origin's listening one included, and holds them while mounted, so the port cannot be bound again until then.
+   */
+  void beforeMount() throws Exception {}
+
   @BeforeEach
-  void mountVolume() throws IOException {
+  void mountVolume() throws Exception {
     assumeTrue(Files.exists(Path.of("/dev/fuse")), "no /dev/fuse on this machine: FUSE tests skipped");
     assumeTrue(Files.isReadable(MountOptions.DEFAULT_LIBFUSE),
         "libfuse3 not installed at " + MountOptions.DEFAULT_LIBFUSE + ": FUSE tests skipped (apt-get install fuse3)");
     origin = EmbeddedOrigin.start(Files.createDirectories(tmp.resolve("origin")), TestOrigins.VOLUME);
     client = TestOrigins.client(origin);
+    beforeMount();
     mnt = Files.createDirectories(tmp.resolve("mnt"));
     mount = OutpostMount.mount(client, mnt, mountOptions().withSpoolDir(tmp.resolve("spool")));
     mnt = mount.mountPoint();

@@ -22,6 +22,8 @@ import java.time.Instant;
 /**
  * An origin in this JVM on 127.0.0.1 with embedded defaults (plain text, no periodic GC), set up by the
  * origin's own {@code init} exactly as a user would: for tests, benchmarks and tools that need a real server.
+ * {@link #stop()} and {@link #start()} restart it on the same port and data, as an administrator would (while it
+ * is stopped its data directory is free for offline tools).
  *
  * <p>Warning: the volume key is written next to the data ({@link #keyFile()}) because a test plays the client
  * too; a real origin never keeps it.
@@ -31,14 +33,19 @@ public final class EmbeddedOrigin implements AutoCloseable {
   private final Path dataDir;
   private final Path keyFile;
   private final String adminToken;
-  private final OriginServer server;
+  private final Path dir;
+  private final int port;
+  /** Null while stopped. */
+  private OriginServer server;
 
-  private EmbeddedOrigin(String volume, Path dataDir, Path keyFile, String adminToken, OriginServer server) {
+  private EmbeddedOrigin(String volume, Path dataDir, Path keyFile, String adminToken, Path dir, OriginServer server) {
     this.volume = volume;
     this.dataDir = dataDir;
     this.keyFile = keyFile;
     this.adminToken = adminToken;
+    this.dir = dir;
     this.server = server;
+    this.port = server.address().getPort();
   }
 
   /**
@@ -58,24 +65,47 @@ public final class EmbeddedOrigin implements AutoCloseable {
     if (code != 0) {
       throw new OutpostException(ErrorCode.INTERNAL, "origin init failed: " + err.toString(StandardCharsets.UTF_8).strip());
     }
+    String adminToken;
     try {
-      String adminToken = Files.readString(tokenFile).strip();
+      adminToken = Files.readString(tokenFile).strip();
+    } catch (IOException e) {
+      throw new OutpostException(ErrorCode.INTERNAL, "cannot set up the embedded origin in " + dir + ": " + e.getMessage(), e);
+    }
+    return new EmbeddedOrigin(volume, data, keyFile, adminToken, dir, serve(dir, data, 0));
+  }
+
+  private static OriginServer serve(Path dir, Path data, int port) {
+    try {
       Path config = dir.resolve("origin-embedded.yaml");
       Files.writeString(config, "dataDir: \"" + data.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\"\n"
-          + "listen:\n  host: 127.0.0.1\n  port: 0\n"
+          + "listen:\n  host: 127.0.0.1\n  port: " + port + "\n"
           + "tls:\n  enabled: false\n"
           + "gc:\n  intervalSeconds: 0\n");
       OriginConfig cfg = OriginConfigLoader.load(config);
-      OriginServer server = OriginServer.start(cfg, VolumeStore.open(cfg, Clock.systemUTC()), Clock.systemUTC());
-      return new EmbeddedOrigin(volume, data, keyFile, adminToken, server);
+      return OriginServer.start(cfg, VolumeStore.open(cfg, Clock.systemUTC()), Clock.systemUTC());
     } catch (IOException e) {
       throw new OutpostException(ErrorCode.INTERNAL, "cannot set up the embedded origin in " + dir + ": " + e.getMessage(), e);
     }
   }
 
+  /** Stops serving: every connection closes, new ones are refused, the data directory is closed. Idempotent. */
+  public synchronized void stop() {
+    if (server != null) {
+      server.close();
+      server = null;
+    }
+  }
+
+  /** Serves the same data on the same port again after {@link #stop()}; does nothing while serving. */
+  public synchronized void start() {
+    if (server == null) {
+      server = serve(dir, dataDir, port);
+    }
+  }
+
   /** "127.0.0.1:PORT". */
   public String address() {
-    return "127.0.0.1:" + server.address().getPort();
+    return "127.0.0.1:" + port;
   }
 
   public String volume() {
@@ -97,7 +127,11 @@ public final class EmbeddedOrigin implements AutoCloseable {
     return adminToken;
   }
 
-  public OriginServer server() {
+  /** The running server. @throws IllegalStateException while stopped */
+  public synchronized OriginServer server() {
+    if (server == null) {
+      throw new IllegalStateException("the embedded origin is stopped");
+    }
     return server;
   }
 
@@ -110,6 +144,6 @@ public final class EmbeddedOrigin implements AutoCloseable {
 
   @Override
   public void close() {
-    server.close();
+    stop();
   }
 }
