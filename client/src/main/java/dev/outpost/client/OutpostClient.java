@@ -52,6 +52,8 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -387,12 +389,37 @@ public final class OutpostClient implements AutoCloseable {
     return open(path).read(offset, dst);
   }
 
-  /** Copies the whole file to a local path (replacing it); returns the bytes written. */
+  /**
+   * Copies the whole file to a local path, replacing it only once every byte was read and verified: the bytes go
+   * to a temporary file beside it (".NAME.PART-RANDOM", mode from the umask), renamed over {@code local} at the
+   * end, so a failed download leaves neither a partial file nor a damaged old copy. Returns the bytes written.
+   *
+   * @throws OutpostException as {@link OutpostFile#inputStream()} reads fail (BLOCK_CORRUPT, ...), or
+   *     INVALID_ARGUMENT if the local file cannot be written
+   */
   public long download(String path, Path local) {
-    try (InputStream in = openRead(path); OutputStream out = Files.newOutputStream(local)) {
-      return in.transferTo(out);
+    OutpostFile file = open(path);
+    Path part = local.resolveSibling("." + local.getFileName() + ".part-" + Long.toHexString(random.nextLong()));
+    boolean done = false;
+    try {
+      long n;
+      try (InputStream in = file.inputStream();
+          OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        n = in.transferTo(out);
+      }
+      Files.move(part, local, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      done = true;
+      return n;
     } catch (IOException e) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "cannot write " + local + ": " + e.getMessage(), e);
+    } finally {
+      if (!done) {
+        try {
+          Files.deleteIfExists(part);
+        } catch (IOException e) {
+          log.warn("cannot remove the partial download {}: {}", part, e.toString());
+        }
+      }
     }
   }
 

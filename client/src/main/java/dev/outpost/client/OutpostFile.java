@@ -49,7 +49,11 @@ public final class OutpostFile {
     return attr.size();
   }
 
-  /** The whole file as a stream with read-ahead. */
+  /**
+   * The whole file as a stream with read-ahead. It never ends before the file's size: a block that is missing or
+   * fails verification is an {@link OutpostException} (BLOCK_CORRUPT, MISSING_BLOCKS, ...) thrown by the read
+   * that reaches it and by every later read of the stream.
+   */
   public InputStream inputStream() {
     return inputStream(0);
   }
@@ -64,6 +68,8 @@ public final class OutpostFile {
    *
    * @return bytes read, less than {@code len} only at the end of the file; -1 if {@code position} is at or past
    *     the end
+   * @throws OutpostException BLOCK_CORRUPT, MISSING_BLOCKS... if a block of the range cannot be read: the read
+   *     fails whole, never returns fewer bytes
    */
   public int read(long position, byte[] b, int off, int len) {
     Objects.checkFromIndexSize(off, len, b.length);
@@ -96,6 +102,6 @@ public final class OutpostFile {
     if (r == null) {
       return ReadStream.empty();
     }
-    return new ReadStream(fetcher, index, r, from, to, window);
+    return new ReadStream(path, fetcher, index, r, from, to, window);
   }
 }

@@ -1,5 +1,7 @@
 package dev.outpost.client;
 
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
 import dev.outpost.crypto.BlockFormat;
 import dev.outpost.crypto.BlockOpener;
 import dev.outpost.protocol.GetBlocks;
@@ -17,7 +19,13 @@ import java.util.concurrent.CompletableFuture;
  * bytes, so a high-latency link stays full without a round trip per block; blocks are opened (GCM tag checked
  * under the key from their parent) on the worker pool as they arrive and handed out in file order.
  *
- * <p>Not thread-safe (an InputStream). Failures surface as {@link dev.outpost.core.OutpostException}.
+ * <p>Never shorter than the range: a block that cannot be had or fails verification (tag, length, a missing
+ * block, a tree that ends before the file's size) is an {@link OutpostException} for that read, and the stream
+ * stays failed — every later read throws the same error — because its blocks are handed out in order and going
+ * on would hand out the next block's bytes at this block's offset, or an end of file where the file goes on.
+ * Open a new stream to try again.
+ *
+ * <p>Not thread-safe (an InputStream). Failures surface as {@link OutpostException}, never as a short read.
  */
 final class ReadStream extends InputStream {
   static final int MAX_BATCH_BYTES = 1 << 20;
@@ -25,6 +33,7 @@ final class ReadStream extends InputStream {
 
   private record Pending(LeafCursor.Leaf leaf, CompletableFuture<byte[]> plain) {}
 
+  private final String path;
   private final BlockFetcher fetcher;
   private final LeafCursor leaves;
   private final long windowBytes;
@@ -33,23 +42,38 @@ final class ReadStream extends InputStream {
   private long inFlightBytes;
   private LeafCursor.Leaf lookahead;
   private boolean leavesDone;
+  /** Why the index walk stopped early, thrown once the blocks before it are read. */
+  private OutpostException leavesFailure;
 
   private byte[] current;
   private int currentPos;
   private int currentEnd;
   private long position;
   private boolean closed;
+  /** The first failure; every read after it throws it again. */
+  private OutpostException failure;
 
-  ReadStream(BlockFetcher fetcher, IndexCache index, ContentRoot root, long from, long to, long windowBytes) {
+  /**
+   * @param path the file, for error messages
+   * @throws OutpostException if the first index blocks of the range cannot be read
+   */
+  ReadStream(String path, BlockFetcher fetcher, IndexCache index, ContentRoot root, long from, long to,
+      long windowBytes) {
+    this.path = path;
     this.fetcher = fetcher;
     this.to = Math.min(to, root.sizeBytes());
     this.position = from;
     this.windowBytes = Math.max(windowBytes, BlockFormat.MAX_CIPHER_BYTES);
-    // Index blocks ahead for twice the window: it is counted in ciphertext, which compression makes smaller.
-    this.leaves = new LeafCursor(index, root, from, this.to, 2 * this.windowBytes);
+    try {
+      // Index blocks ahead for twice the window: it is counted in ciphertext, which compression makes smaller.
+      this.leaves = new LeafCursor(index, root, from, this.to, 2 * this.windowBytes);
+    } catch (OutpostException e) {
+      throw located(e);
+    }
   }
 
   private ReadStream() {
+    this.path = "";
     this.fetcher = null;
     this.to = 0;
     this.position = 0;
@@ -123,10 +147,26 @@ final class ReadStream extends InputStream {
     current = null;
   }
 
+  /** Makes {@link #current} hold unread bytes; false only at the end of the range. */
   private boolean ensureCurrent() {
     if (closed) {
-      throw new dev.outpost.core.OutpostException(dev.outpost.core.ErrorCode.INVALID_ARGUMENT, "stream is closed");
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "stream is closed");
     }
+    if (failure != null) {
+      throw new OutpostException(failure.code(), failure.getMessage(), failure);
+    }
+    try {
+      return advance();
+    } catch (RuntimeException e) {
+      failure = e instanceof OutpostException oe ? located(oe)
+          : new OutpostException(ErrorCode.INTERNAL, path + ": read failed at offset " + position + ": " + e, e);
+      current = null;
+      pending.clear();
+      throw failure;
+    }
+  }
+
+  private boolean advance() {
     while (current == null || currentPos == currentEnd) {
       if (position >= to) {
         return false;
@@ -134,18 +174,32 @@ final class ReadStream extends InputStream {
       fill();
       Pending next = pending.poll();
       if (next == null) {
-        return false;
+        if (leavesFailure != null) {
+          throw leavesFailure;
+        }
+        // The attributes promise bytes the tree does not hold: an error, never an early end of file.
+        throw new OutpostException(ErrorCode.BLOCK_CORRUPT, "the blocks end at offset " + position + " of "
+            + to);
       }
       inFlightBytes -= next.leaf().ref().cipherLength();
       byte[] plain = Futures.join(next.plain());
-      fill();
       LeafCursor.Leaf leaf = next.leaf();
+      if (leaf.fileOffset() > position || leaf.end() < position) {
+        throw new OutpostException(ErrorCode.BLOCK_CORRUPT, "the block at offsets " + leaf.fileOffset() + ".."
+            + leaf.end() + " does not continue the file at offset " + position);
+      }
       // The first and last block of the range may be partial.
       current = plain;
-      currentPos = (int) Math.max(0, position - leaf.fileOffset());
+      currentPos = (int) (position - leaf.fileOffset());
       currentEnd = (int) (Math.min(to, leaf.end()) - leaf.fileOffset());
+      fill();
     }
     return true;
+  }
+
+  /** {@code e} with the path and offset where the read failed, keeping its code. */
+  private OutpostException located(OutpostException e) {
+    return new OutpostException(e.code(), path + ": cannot read at offset " + position + ": " + e.getMessage(), e);
   }
 
   /** Requests more blocks while the window has room, in batches. */
@@ -189,7 +243,13 @@ final class ReadStream extends InputStream {
 
   private LeafCursor.Leaf peekLeaf() {
     if (lookahead == null && !leavesDone) {
-      lookahead = leaves.next();
+      try {
+        lookahead = leaves.next();
+      } catch (OutpostException e) {
+        // An index block further on is bad: the blocks before it are still good, so the reader meets the
+        // error where the bad block's bytes would start, not while reading ahead.
+        leavesFailure = e;
+      }
       if (lookahead == null) {
         leavesDone = true;
       }

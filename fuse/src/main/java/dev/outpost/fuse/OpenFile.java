@@ -62,6 +62,8 @@ final class OpenFile {
   private long skippedOffset;
   private int skippedLength;
   private long lastReadEnd = -1;
+  /** A block of the version being read failed verification or is missing: every later read fails with it. */
+  private OutpostException damaged;
   private boolean closed;
 
   private OpenFile(long handle, OutpostClient client, Path spoolDir, String path, boolean writable, FileAttr attr,
@@ -125,26 +127,52 @@ final class OpenFile {
     }
   }
 
-  /** Fills {@code dst} from {@code offset}; returns the bytes read (fewer only at the end of the file). */
+  /**
+   * Fills {@code dst} from {@code offset}; returns the bytes read, fewer only at the end of the file. Never
+   * fewer otherwise: the kernel takes a short read for the end of the file (and shrinks its idea of the size),
+   * so a block that cannot be read fails the read instead, and once a block failed verification or was missing
+   * every later read of this handle fails too.
+   */
   synchronized int read(ByteBuffer dst, long offset) {
     checkOpen();
     if (offset < 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative offset " + offset);
     }
-    int start = dst.position();
     if (local != null) {
-      try {
-        while (dst.hasRemaining()) {
-          int n = local.read(dst, offset + (dst.position() - start));
-          if (n < 0) {
-            break;
-          }
-        }
-      } catch (IOException e) {
-        throw localFailure(e);
-      }
-      return dst.position() - start;
+      return readLocal(dst, offset);
     }
+    if (damaged != null) {
+      throw new OutpostException(damaged.code(), damaged.getMessage(), damaged);
+    }
+    try {
+      return readRemote(dst, offset);
+    } catch (OutpostException e) {
+      // The stream may be anywhere after a failure: never read on from it.
+      closeSequential();
+      if (e.code() == ErrorCode.BLOCK_CORRUPT || e.code() == ErrorCode.MISSING_BLOCKS) {
+        damaged = e;
+      }
+      throw e;
+    }
+  }
+
+  private int readLocal(ByteBuffer dst, long offset) {
+    int start = dst.position();
+    try {
+      while (dst.hasRemaining()) {
+        int n = local.read(dst, offset + (dst.position() - start));
+        if (n < 0) {
+          break;
+        }
+      }
+    } catch (IOException e) {
+      throw localFailure(e);
+    }
+    return dst.position() - start;
+  }
+
+  private int readRemote(ByteBuffer dst, long offset) {
+    int start = dst.position();
     OutpostFile f = snapshot();
     if (offset >= f.size()) {
       return 0;
@@ -154,7 +182,7 @@ final class OpenFile {
     // ahead > 0: FUSE threads overtook each other; the kernel asked for the bytes in between first, and that
     // request runs next. They are kept for it instead of dropping the stream and its read-ahead.
     if (ahead >= 0 && ahead <= MAX_REORDER_BYTES && (ahead == 0 || keepSkipped((int) ahead))) {
-      readSequential(dst);
+      readSequential(dst, wanted);
     } else if (skipped != null && offset >= skippedOffset && offset + wanted <= skippedOffset + skippedLength) {
       dst.put(skipped, (int) (offset - skippedOffset), (int) wanted);
     } else if (offset > 0 && offset == lastReadEnd && (ahead < -MAX_REORDER_BYTES || ahead > MAX_REORDER_BYTES)) {
@@ -164,14 +192,15 @@ final class OpenFile {
       sequential = f.inputStream(offset);
       sequentialPos = offset;
       streamsOpened++;
-      readSequential(dst);
+      readSequential(dst, wanted);
     } else {
-      int n = f.read(offset, dst);
-      if (n < 0) {
-        return 0;
-      }
+      f.read(offset, dst);
     }
     int n = dst.position() - start;
+    if (n != wanted) {
+      throw new OutpostException(ErrorCode.BLOCK_CORRUPT, path + ": read " + n + " of the " + wanted
+          + " bytes at offset " + offset + " that its size of " + f.size() + " promises");
+    }
     lastReadEnd = offset + n;
     return n;
   }
@@ -181,19 +210,20 @@ final class OpenFile {
     return streamsOpened;
   }
 
-  private void readSequential(ByteBuffer dst) {
-    byte[] buf = copyBuffer(dst.remaining());
+  /** Reads {@code wanted} bytes from the stream, fewer only if it ends (the caller checks). */
+  private void readSequential(ByteBuffer dst, long wanted) {
+    byte[] buf = copyBuffer((int) wanted);
     try {
-      while (dst.hasRemaining()) {
-        int n = sequential.read(buf, 0, Math.min(buf.length, dst.remaining()));
+      for (long left = wanted; left > 0; ) {
+        int n = sequential.read(buf, 0, (int) Math.min(buf.length, left));
         if (n < 0) {
           break;
         }
         dst.put(buf, 0, n);
         sequentialPos += n;
+        left -= n;
       }
     } catch (IOException e) {
-      closeSequential();
       throw new OutpostException(ErrorCode.UNAVAILABLE, path + ": read failed: " + e.getMessage(), e);
     }
   }
@@ -205,7 +235,6 @@ final class OpenFile {
     try {
       n = sequential.readNBytes(kept, 0, gap);
     } catch (IOException e) {
-      closeSequential();
       throw new OutpostException(ErrorCode.UNAVAILABLE, path + ": read failed: " + e.getMessage(), e);
     }
     skipped = kept;
