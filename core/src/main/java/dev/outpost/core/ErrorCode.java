@@ -36,6 +36,11 @@ public enum ErrorCode {
   MISSING_BLOCKS(33),
   /** The snapshot is read-only. */
   READ_ONLY(34),
+  /**
+   * An operation id older than the origin's deduplication window that it holds no reply for: it cannot tell
+   * whether the operation was applied, so it refuses to apply it now.
+   */
+  STALE_OPERATION(35),
   /** A block's bytes do not hash to its id, or its authentication tag does not verify. */
   BLOCK_CORRUPT(40),
   /** A well-formed request with an argument out of range. */
@@ -50,6 +55,8 @@ public enum ErrorCode {
   BUSY(53),
   /** A conflict record is waiting for a decision (disconnected operation). */
   UNRESOLVED_CONFLICT(54),
+  /** The proxy is cut off from the origin and does not hold what was asked. */
+  OFFLINE(55),
   /** A bug or an unexpected failure; the log holds the cause. */
   INTERNAL(99);
 

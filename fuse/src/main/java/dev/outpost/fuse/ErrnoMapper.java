@@ -8,7 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The one place where Outpost's error codes become the negative errno a FUSE callback returns. A conflict (the
  * file changed at the origin since this mount opened it) has no errno of its own: it is EIO and a log line that
- * says what changed.
+ * says what changed. So is OFFLINE (the branch proxy is cut off and does not hold what was asked) and
+ * STALE_OPERATION.
  */
 final class ErrnoMapper {
   private static final Logger log = LoggerFactory.getLogger(ErrnoMapper.class);
@@ -43,6 +44,16 @@ final class ErrnoMapper {
       case LEASE_CONFLICT, FENCED -> errno.eacces();
       case CONFLICT -> {
         log.warn("{} {}: not committed, the file changed at the origin: {}", op, path, e.getMessage());
+        yield errno.eio();
+      }
+      // EIO rather than ENOTCONN: programs treat ENOTCONN on a file as a dead mount, EIO as a failed operation.
+      case OFFLINE -> {
+        log.warn("{} {}: offline, not cached at this branch: {}", op, path, e.getMessage());
+        yield errno.eio();
+      }
+      case STALE_OPERATION -> {
+        log.warn("{} {}: the origin no longer knows whether this operation was applied: {}", op, path,
+            e.getMessage());
         yield errno.eio();
       }
       default -> {

@@ -1,6 +1,7 @@
 package dev.outpost.protocol;
 
 import dev.outpost.core.RootRef;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -15,9 +16,10 @@ import java.util.Optional;
  * @param size plaintext size in bytes, not negative
  * @param mtimeMillis the new modification time
  * @param leaseToken the exclusive lease's fencing token; 0 = none held
+ * @param op see {@link Mutation#op()}
  */
 public record Commit(String path, long inode, long baseVersion, Optional<RootRef> root, long size,
-    long mtimeMillis, long leaseToken) implements Request {
+    long mtimeMillis, long leaseToken, OperationId op) implements Mutation {
   public Commit {
     Invariants.path(path);
     Invariants.atLeast(inode, 0, "inode");
@@ -25,8 +27,30 @@ public record Commit(String path, long inode, long baseVersion, Optional<RootRef
     Invariants.present(root, "root");
     Invariants.atLeast(size, 0, "size");
     Invariants.atLeast(leaseToken, 0, "lease token");
+    Invariants.present(op, "operation id");
     if (root.isEmpty() && size != 0) {
       throw Invariants.invalid("a commit without a root is an empty file, but size is " + size);
     }
+  }
+
+  /** Without an operation id. */
+  public Commit(String path, long inode, long baseVersion, Optional<RootRef> root, long size, long mtimeMillis,
+      long leaseToken) {
+    this(path, inode, baseVersion, root, size, mtimeMillis, leaseToken, OperationId.NONE);
+  }
+
+  @Override
+  public List<String> paths() {
+    return List.of(path);
+  }
+
+  @Override
+  public Commit withOp(OperationId op) {
+    return new Commit(path, inode, baseVersion, root, size, mtimeMillis, leaseToken, op);
+  }
+
+  /** The same commit against another base (a replayer rebases it on what the origin now holds). */
+  public Commit withBase(long inode, long baseVersion) {
+    return new Commit(path, inode, baseVersion, root, size, mtimeMillis, leaseToken, op);
   }
 }

@@ -8,9 +8,9 @@ import dev.outpost.core.ErrorCode;
  */
 public final class ProtocolVersion {
   /** The newest version this build speaks. */
-  public static final int CURRENT = 1;
+  public static final int CURRENT = 2;
   /** The oldest version this build still speaks. */
-  public static final int MIN_SUPPORTED = 1;
+  public static final int MIN_SUPPORTED = 2;
 
   private ProtocolVersion() {}
 

@@ -3,8 +3,8 @@ package dev.outpost.protocol;
 /** A message that asks for something; it always carries a non-zero request id that every reply echoes. */
 public sealed interface Request extends Message
     permits Hello, Attach, Detach, Ping,
-        GetAttr, Lookup, ReadDir, Create, Mkdir, Unlink, Rmdir, Rename, SetAttr, Symlink, ReadLink,
-        GetBlocks, HasBlocks, PutBlock, Commit,
+        GetAttr, Lookup, ReadDir, ReadLink, Mutation,
+        GetBlocks, HasBlocks, PutBlock,
         LeaseAcquire, LeaseRenew, LeaseRelease,
         Subscribe, Unsubscribe,
         SnapshotList, SnapshotCreate, SnapshotDelete, ListBlocks {}

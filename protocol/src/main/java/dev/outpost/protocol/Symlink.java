@@ -1,15 +1,36 @@
 package dev.outpost.protocol;
 
+import java.util.List;
+
 /**
  * Creates a symbolic link. Answered by {@link AttrReply}.
  *
  * @param path the new link
  * @param target what it points to: any non-empty string without NUL, at most 4096 bytes (not checked as a
  *     volume path: links may be relative)
+ * @param leaseToken see {@link Mutation#leaseToken()}; 0 = none
+ * @param op see {@link Mutation#op()}
  */
-public record Symlink(String path, String target) implements Request {
+public record Symlink(String path, String target, long leaseToken, OperationId op) implements Mutation {
   public Symlink {
     Invariants.path(path);
     Invariants.linkTarget(target);
+    Invariants.atLeast(leaseToken, 0, "lease token");
+    Invariants.present(op, "operation id");
+  }
+
+  /** Without a lease token or an operation id. */
+  public Symlink(String path, String target) {
+    this(path, target, 0, OperationId.NONE);
+  }
+
+  @Override
+  public List<String> paths() {
+    return List.of(path);
+  }
+
+  @Override
+  public Symlink withOp(OperationId op) {
+    return new Symlink(path, target, leaseToken, op);
   }
 }

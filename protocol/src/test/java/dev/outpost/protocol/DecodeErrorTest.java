@@ -19,6 +19,8 @@ class DecodeErrorTest {
   private static final String ID = "11".repeat(32);
   private static final String ATTR_FILE = "0000000000000005 01 01A4 0000000000000000 0000000000000000 "
       + "0000000000000001 00 0000";
+  /** A mutation's tail: lease token 0, no operation id. */
+  private static final String NO_LEASE_NO_OP = " 0000000000000000 0000000000000000 0000000000000000";
 
   static Stream<Arguments> badFrames() {
     return Stream.of(
@@ -30,7 +32,7 @@ class DecodeErrorTest {
         bad("overlong UTF-8 for '/'", 0x0015, 0, 5, "0003 2FC0AF", ErrorCode.MALFORMED_FRAME, 5),
         bad("UTF-8 encoded surrogate", 0x0015, 0, 5, "0004 2FEDA080", ErrorCode.MALFORMED_FRAME, 5),
         bad("relative path", 0x0010, 0, 6, str("") + str("a/b"), ErrorCode.INVALID_PATH, 6),
-        bad("dot-dot in a path", 0x0015, 0, 6, str("/a/../b"), ErrorCode.INVALID_PATH, 6),
+        bad("dot-dot in a path", 0x0015, 0, 6, str("/a/../b") + NO_LEASE_NO_OP, ErrorCode.INVALID_PATH, 6),
         bad("bad snapshot name", 0x0010, 0, 6, str("no way") + str("/a"), ErrorCode.INVALID_ARGUMENT, 6),
         bad("list count far beyond the body", 0x0020, 0, 7, "FFFFFFFF" + ID, ErrorCode.MALFORMED_FRAME, 7),
         bad("list count one too many", 0x0020, 0, 7, "00000002" + ID, ErrorCode.MALFORMED_FRAME, 7),
@@ -39,7 +41,14 @@ class DecodeErrorTest {
             ErrorCode.MALFORMED_FRAME, 8),
         bad("boolean 2", 0x0013, 0, 8, str("/f") + "01A4 02", ErrorCode.MALFORMED_FRAME, 8),
         bad("unknown file type", 0x8010, 0, 8, ATTR_FILE.replace(" 01 01A4", " 09 01A4"), ErrorCode.MALFORMED_FRAME, 8),
-        bad("mode above 07777", 0x0014, 0, 8, str("/d") + "FFFF", ErrorCode.INVALID_ARGUMENT, 8),
+        bad("mode above 07777", 0x0014, 0, 8, str("/d") + "FFFF" + NO_LEASE_NO_OP, ErrorCode.INVALID_ARGUMENT, 8),
+        bad("operation id with an originator but seq 0", 0x0015, 0, 8,
+            str("/a") + "0000000000000000 00000000000000AB 0000000000000000", ErrorCode.INVALID_ARGUMENT, 8),
+        bad("negative lease token", 0x0016, 0, 8, str("/a") + "FFFFFFFFFFFFFFFF 0000000000000000 0000000000000000",
+            ErrorCode.INVALID_ARGUMENT, 8),
+        bad("mutation without its operation id", 0x0015, 0, 8, str("/a") + "0000000000000000",
+            ErrorCode.MALFORMED_FRAME, 8),
+        bad("negative stale-since time", 0x8012, 0, 8, str("t") + "8000000000000000", ErrorCode.INVALID_ARGUMENT, 8),
         bad("unknown lease mode", 0x0040, 0, 8, str("/f") + "07 00 0000000000000001", ErrorCode.MALFORMED_FRAME, 8),
         bad("block length not what follows", 0x8020, 0, 9, ID + "00000005 AABB", ErrorCode.MALFORMED_FRAME, 9),
         bad("empty block", 0x8020, 0, 9, ID + "00000000", ErrorCode.INVALID_ARGUMENT, 9),

@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,9 +22,9 @@ class GoldenBytesTest {
 
   static Stream<Arguments> golden() {
     return Stream.of(
-        Arguments.of(Frame.of(1, new Hello(1, 1, "t", "k")),
+        Arguments.of(Frame.of(1, new Hello(2, 2, "t", "k")),
             // length   type flags request  session  magic    min  max  agent  token
-            "0000001A 0001 0000 00000001 00000000 4F555450 0001 0001 000174 00016B"),
+            "0000001A 0001 0000 00000001 00000000 4F555450 0002 0002 000174 00016B"),
         Arguments.of(Frame.of(7, new GetAttr("", "/a/b")),
             // length   type flags request  session  snapshot "" path "/a/b"
             "00000014 0010 0000 00000007 00000000 0000 00042F612F62"),
@@ -34,7 +35,24 @@ class GoldenBytesTest {
                 + "000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F 00000004 DEADBEEF"),
         Arguments.of(new Frame(3, 0x01020304, 0, new ErrorReply(ErrorCode.CONFLICT, "x", Optional.empty())),
             // length   type flags request  session  code(30) message no attrs
-            "00000012 8001 0000 00000003 01020304 001E 000178 00"));
+            "00000012 8001 0000 00000003 01020304 001E 000178 00"),
+        Arguments.of(Frame.of(5, new Unlink("/a", 7, new OperationId(0x0102030405060708L, 9))),
+            // length   type flags request  session  path "/a"  leaseToken        originator        seq
+            "00000028 0015 0000 00000005 00000000 00022F61 0000000000000007 0102030405060708 0000000000000009"),
+        Arguments.of(Frame.of(6, new Commit("/f", 4, 2, Optional.empty(), 0, 5, 0, new OperationId(-1, 1))),
+            // length   type flags request  session  path "/f"  inode             baseVersion       no root
+            "00000049 0030 0000 00000006 00000000 00022F66 0000000000000004 0000000000000002 00 "
+                // size           mtime             leaseToken        originator        seq
+                + "0000000000000000 0000000000000005 0000000000000000 FFFFFFFFFFFFFFFF 0000000000000001"),
+        Arguments.of(Frame.of(8, new AttrReply(new FileAttr(2, FileType.DIRECTORY, 0755, 0, 1000, 3, Optional.empty(),
+                ""), 1_700_000_000_000L)),
+            // length   type flags request  session  inode             type mode size
+            "0000003A 8010 0000 00000008 00000000 0000000000000002 02 01ED 0000000000000000 "
+                // mtime          version           no root target "" staleSinceMillis
+                + "00000000000003E8 0000000000000003 00 0000 0000018BCFE56800"),
+        Arguments.of(Frame.of(9, new DirPage(List.of(), false)),
+            // length   type flags request  session  count    more staleSinceMillis (0: current)
+            "00000019 8011 0000 00000009 00000000 00000000 00 0000000000000000"));
   }
 
   @ParameterizedTest

@@ -19,19 +19,29 @@ class HandshakeTest {
   }
 
   @Test
+  void aClientOfVersionOneIsRefused() {
+    ProtocolException e = catchThrowableOfType(ProtocolException.class,
+        () -> ProtocolVersion.negotiate(new Hello(1, 1, "client/0.1", "tok")));
+    assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED_VERSION);
+    assertThat(e).hasMessage("client speaks 1..1, server 2..2");
+  }
+
+  @Test
   void anIncompatibleClientIsToldBothRanges() {
     ProtocolException e = catchThrowableOfType(ProtocolException.class,
         () -> ProtocolVersion.negotiate(new Hello(3, 4, "client/9", "tok")));
     assertThat(e.code()).isEqualTo(ErrorCode.UNSUPPORTED_VERSION);
-    assertThat(e).hasMessage("client speaks 3..4, server 1..1");
+    assertThat(e).hasMessage("client speaks 3..4, server 2..2");
   }
 
   @Test
   void aClientRefusesAVersionItDoesNotSpeak() {
-    assertThat(ProtocolVersion.accept(new Welcome(1, "origin/1", "vol", 0, 0))).isEqualTo(1);
-    assertThat(catchThrowableOfType(ProtocolException.class,
-        () -> ProtocolVersion.accept(new Welcome(2, "origin/2", "vol", 0, 0))).code())
-        .isEqualTo(ErrorCode.UNSUPPORTED_VERSION);
+    assertThat(ProtocolVersion.accept(new Welcome(2, "origin/2", "vol", 0, 0))).isEqualTo(2);
+    for (int version : new int[] {1, 3}) {
+      assertThat(catchThrowableOfType(ProtocolException.class,
+          () -> ProtocolVersion.accept(new Welcome(version, "origin/x", "vol", 0, 0))).code())
+          .isEqualTo(ErrorCode.UNSUPPORTED_VERSION);
+    }
   }
 
   @Test

@@ -83,6 +83,46 @@ class InvariantsTest {
   }
 
   @Test
+  void operationIdsAreNoneOrAnOriginatorWithAPositiveSequence() {
+    assertThat(OperationId.NONE.isNone()).isTrue();
+    assertThat(new OperationId(-5, 1).isNone()).isFalse();
+    assertThat(codeOf(() -> new OperationId(0, 1))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> new OperationId(7, 0))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> new OperationId(7, -1))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> new Unlink("/a", 0, null))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> new Rename("/a", "/b", -1, OperationId.NONE))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> new AttrReply(new FileAttr(1, FileType.FILE, 0644, 0, 0, 1, Optional.empty(), ""), -1)))
+        .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> new DirPage(List.of(), false, -1))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    assertThat(codeOf(() -> new LinkTarget("x", -1))).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+  }
+
+  @Test
+  void aMutationIsCopiedUnderAnotherIdOrBaseWithEverythingElseKept() {
+    OperationId first = new OperationId(11, 1);
+    OperationId second = new OperationId(12, 40);
+    Commit c = new Commit("/f", 3, 4, Optional.of(ROOT), 9, 10, 5, first);
+    assertThat(c.withOp(second)).isEqualTo(new Commit("/f", 3, 4, Optional.of(ROOT), 9, 10, 5, second));
+    assertThat(c.withBase(8, 6)).isEqualTo(new Commit("/f", 8, 6, Optional.of(ROOT), 9, 10, 5, first));
+    Rename r = new Rename("/a", "/b", 7, first);
+    assertThat(r.withOp(second)).isEqualTo(new Rename("/a", "/b", 7, second));
+    assertThat(r.paths()).containsExactly("/a", "/b");
+    List<Mutation> all = List.of(new Create("/c", 0644, true, 1, first), new Mkdir("/d", 0755, 2, first),
+        new Symlink("/l", "t", 3, first), new Unlink("/u", 4, first), new Rmdir("/r", 5, first), r,
+        new SetAttr("/s", java.util.OptionalInt.of(0600), java.util.OptionalLong.empty(),
+            java.util.OptionalLong.empty(), 6, first), c);
+    for (Mutation m : all) {
+      Mutation copy = m.withOp(second);
+      assertThat(copy.op()).as(m.toString()).isEqualTo(second);
+      assertThat(copy.withOp(first)).as(m.toString()).isEqualTo(m);
+      assertThat(copy.leaseToken()).isEqualTo(m.leaseToken());
+      assertThat(copy.paths()).isEqualTo(m.paths()).isNotEmpty();
+    }
+    assertThat(new Unlink("/u").op()).isEqualTo(OperationId.NONE);
+    assertThat(new Unlink("/u").leaseToken()).isZero();
+  }
+
+  @Test
   void aRejectedPayloadStaysWithTheCaller() {
     ByteBuf empty = Wire.ALLOC.buffer();
     try {

@@ -51,21 +51,25 @@ final class MessageArbitraries {
     m.put(Lookup.class, Combinators.combine(snap, positive, names()).as(Lookup::new));
     m.put(ReadDir.class, Combinators.combine(snap, path, Arbitraries.oneOf(Arbitraries.just(""), names()),
         Arbitraries.integers().between(1, ReadDir.MAX_ENTRIES)).as(ReadDir::new));
-    m.put(Create.class, Combinators.combine(path, mode, Arbitraries.of(true, false)).as(Create::new));
-    m.put(Mkdir.class, Combinators.combine(path, mode).as(Mkdir::new));
-    m.put(Unlink.class, path.map(Unlink::new));
-    m.put(Rmdir.class, path.map(Rmdir::new));
-    m.put(Rename.class, Combinators.combine(path, path).as(Rename::new));
-    m.put(SetAttr.class, Combinators.combine(path, mode.optional(), anyLong.optional(), nonNegative.optional())
-        .as((p, md, mt, sz) -> new SetAttr(p, md.map(OptionalInt::of).orElseGet(OptionalInt::empty),
+    Arbitrary<OperationId> op = operationIds();
+    m.put(Create.class, Combinators.combine(path, mode, Arbitraries.of(true, false), nonNegative, op)
+        .as(Create::new));
+    m.put(Mkdir.class, Combinators.combine(path, mode, nonNegative, op).as(Mkdir::new));
+    m.put(Unlink.class, Combinators.combine(path, nonNegative, op).as(Unlink::new));
+    m.put(Rmdir.class, Combinators.combine(path, nonNegative, op).as(Rmdir::new));
+    m.put(Rename.class, Combinators.combine(path, path, nonNegative, op).as(Rename::new));
+    m.put(SetAttr.class, Combinators.combine(path, mode.optional(), anyLong.optional(), nonNegative.optional(),
+        nonNegative, op).as((p, md, mt, sz, lease, id) -> new SetAttr(p,
+            md.map(OptionalInt::of).orElseGet(OptionalInt::empty),
             mt.map(OptionalLong::of).orElseGet(OptionalLong::empty),
-            sz.map(OptionalLong::of).orElseGet(OptionalLong::empty))));
-    m.put(Symlink.class, Combinators.combine(path, linkTargets()).as(Symlink::new));
+            sz.map(OptionalLong::of).orElseGet(OptionalLong::empty), lease, id)));
+    m.put(Symlink.class, Combinators.combine(path, linkTargets(), nonNegative, op).as(Symlink::new));
     m.put(ReadLink.class, Combinators.combine(snap, path).as(ReadLink::new));
-    m.put(AttrReply.class, fileAttrs().map(AttrReply::new));
-    m.put(DirPage.class, Combinators.combine(dirEntries().list().ofMaxSize(20), Arbitraries.of(true, false))
-        .as(DirPage::new));
-    m.put(LinkTarget.class, linkTargets().map(LinkTarget::new));
+    Arbitrary<Long> staleSince = staleSince();
+    m.put(AttrReply.class, Combinators.combine(fileAttrs(), staleSince).as(AttrReply::new));
+    m.put(DirPage.class, Combinators.combine(dirEntries().list().ofMaxSize(20), Arbitraries.of(true, false),
+        staleSince).as(DirPage::new));
+    m.put(LinkTarget.class, Combinators.combine(linkTargets(), staleSince).as(LinkTarget::new));
 
     m.put(GetBlocks.class, blockIds().list().ofMinSize(1).ofMaxSize(40).map(GetBlocks::new));
     m.put(HasBlocks.class, blockIds().list().ofMinSize(1).ofMaxSize(40).map(HasBlocks::new));
@@ -75,8 +79,8 @@ final class MessageArbitraries {
     m.put(BlockMissing.class, blockIds().map(BlockMissing::new));
 
     m.put(Commit.class, Combinators.combine(path, nonNegative, nonNegative, rootRefs().optional(), nonNegative,
-        anyLong, nonNegative).as((p, ino, base, root, size, mtime, lease) ->
-            new Commit(p, ino, base, root, root.isPresent() ? size : 0, mtime, lease)));
+        anyLong, nonNegative, op).as((p, ino, base, root, size, mtime, lease, id) ->
+            new Commit(p, ino, base, root, root.isPresent() ? size : 0, mtime, lease, id)));
     m.put(LeaseAcquire.class, Combinators.combine(path, Arbitraries.of(LeaseMode.class), Arbitraries.of(true, false),
         positive).as(LeaseAcquire::new));
     m.put(LeaseGrant.class, Combinators.combine(path, Arbitraries.of(LeaseMode.class), positive, anyLong)
@@ -154,6 +158,20 @@ final class MessageArbitraries {
 
   static Arbitrary<String> linkTargets() {
     return Arbitraries.oneOf(paths(), names(), names().map(n -> "../" + n));
+  }
+
+  /** NONE now and then, otherwise any non-zero originator with any positive sequence. */
+  static Arbitrary<OperationId> operationIds() {
+    Arbitrary<OperationId> set = Combinators.combine(Arbitraries.longs().filter(o -> o != 0),
+        Arbitraries.longs().greaterOrEqual(1)).as(OperationId::new);
+    return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(1, Arbitraries.just(OperationId.NONE)),
+        net.jqwik.api.Tuple.of(4, set));
+  }
+
+  /** Mostly 0 (current), otherwise a time since the epoch. */
+  static Arbitrary<Long> staleSince() {
+    return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(2, Arbitraries.just(0L)),
+        net.jqwik.api.Tuple.of(1, Arbitraries.longs().greaterOrEqual(1)));
   }
 
   static Arbitrary<BlockId> blockIds() {

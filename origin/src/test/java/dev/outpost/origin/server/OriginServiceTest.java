@@ -437,7 +437,7 @@ class OriginServiceTest {
       s.setSoTimeout(20_000);
       OutputStream out = s.getOutputStream();
       DataInputStream in = new DataInputStream(s.getInputStream());
-      write(out, Frame.of(1, new Hello(1, 1, "slow", token)));
+      write(out, Frame.of(1, ProtocolVersion.hello("slow", token)));
       assertThat(read(in).message()).isInstanceOf(Welcome.class);
       write(out, Frame.of(2, new GetBlocks(request)));
       // Not reading: the server must pause once its outbound buffer passes the high-water mark.

@@ -56,7 +56,7 @@ class SlowSubscriberTest {
         s.setSoTimeout(30_000);
         OutputStream out = s.getOutputStream();
         DataInputStream in = new DataInputStream(s.getInputStream());
-        out.write(encode(Frame.of(1, new dev.outpost.protocol.Hello(1, 1, "slow", token))));
+        out.write(encode(Frame.of(1, dev.outpost.protocol.ProtocolVersion.hello("slow", token))));
         assertThat(read(in).message()).isInstanceOf(Welcome.class);
         long from = origin.server.volume().currentSeq();
         out.write(encode(Frame.of(2, new Subscribe(from, "/"))));

@@ -12,6 +12,7 @@ import dev.outpost.protocol.GetAttr;
 import dev.outpost.protocol.LinkTarget;
 import dev.outpost.protocol.Lookup;
 import dev.outpost.protocol.Mkdir;
+import dev.outpost.protocol.Mutation;
 import dev.outpost.protocol.ReadDir;
 import dev.outpost.protocol.ReadLink;
 import dev.outpost.protocol.Rename;
@@ -19,6 +20,7 @@ import dev.outpost.protocol.Rmdir;
 import dev.outpost.protocol.SetAttr;
 import dev.outpost.protocol.Symlink;
 import dev.outpost.protocol.Unlink;
+import io.netty.buffer.ByteBuf;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
@@ -48,47 +50,60 @@ final class NamespaceCodecs {
     u16(out, m.maxEntries());
   }, in -> new ReadDir(in.string(), in.string(), in.string(), in.u16()));
 
-  /** string path, u16 mode, bool exclusive. */
+  /** string path, u16 mode, bool exclusive, i64 leaseToken, OperationId. */
   static final BodyCodec<Create> CREATE = BodyCodec.of((m, out) -> {
     string(out, m.path());
     u16(out, m.mode());
     bool(out, m.exclusive());
-  }, in -> new Create(in.string(), in.u16(), in.bool()));
+    mutationTail(out, m);
+  }, in -> new Create(in.string(), in.u16(), in.bool(), in.i64(), ValueCodecs.operationId(in)));
 
-  /** string path, u16 mode. */
+  /** string path, u16 mode, i64 leaseToken, OperationId. */
   static final BodyCodec<Mkdir> MKDIR = BodyCodec.of((m, out) -> {
     string(out, m.path());
     u16(out, m.mode());
-  }, in -> new Mkdir(in.string(), in.u16()));
+    mutationTail(out, m);
+  }, in -> new Mkdir(in.string(), in.u16(), in.i64(), ValueCodecs.operationId(in)));
 
-  static final BodyCodec<Unlink> UNLINK =
-      BodyCodec.of((m, out) -> string(out, m.path()), in -> new Unlink(in.string()));
+  /** string path, i64 leaseToken, OperationId. */
+  static final BodyCodec<Unlink> UNLINK = BodyCodec.of((m, out) -> {
+    string(out, m.path());
+    mutationTail(out, m);
+  }, in -> new Unlink(in.string(), in.i64(), ValueCodecs.operationId(in)));
 
-  static final BodyCodec<Rmdir> RMDIR = BodyCodec.of((m, out) -> string(out, m.path()), in -> new Rmdir(in.string()));
+  /** string path, i64 leaseToken, OperationId. */
+  static final BodyCodec<Rmdir> RMDIR = BodyCodec.of((m, out) -> {
+    string(out, m.path());
+    mutationTail(out, m);
+  }, in -> new Rmdir(in.string(), in.i64(), ValueCodecs.operationId(in)));
 
-  /** string from, string to. */
+  /** string from, string to, i64 leaseToken, OperationId. */
   static final BodyCodec<Rename> RENAME = BodyCodec.of((m, out) -> {
     string(out, m.from());
     string(out, m.to());
-  }, in -> new Rename(in.string(), in.string()));
+    mutationTail(out, m);
+  }, in -> new Rename(in.string(), in.string(), in.i64(), ValueCodecs.operationId(in)));
 
-  /** string path, optional u16 mode, optional i64 mtimeMillis, optional i64 size. */
+  /** string path, optional u16 mode, optional i64 mtimeMillis, optional i64 size, i64 leaseToken, OperationId. */
   static final BodyCodec<SetAttr> SET_ATTR = BodyCodec.of((m, out) -> {
     string(out, m.path());
     BodyWriter.optional(out, m.mode().isPresent() ? Optional.of(m.mode().getAsInt()) : Optional.empty(),
         BodyWriter::u16);
     BodyWriter.optional(out, box(m.mtimeMillis()), BodyWriter::i64);
     BodyWriter.optional(out, box(m.size()), BodyWriter::i64);
+    mutationTail(out, m);
   }, in -> new SetAttr(in.string(),
       in.optional(BodyReader::u16).map(OptionalInt::of).orElseGet(OptionalInt::empty),
       unbox(in.optional(BodyReader::i64)),
-      unbox(in.optional(BodyReader::i64))));
+      unbox(in.optional(BodyReader::i64)),
+      in.i64(), ValueCodecs.operationId(in)));
 
-  /** string path, string target. */
+  /** string path, string target, i64 leaseToken, OperationId. */
   static final BodyCodec<Symlink> SYMLINK = BodyCodec.of((m, out) -> {
     string(out, m.path());
     string(out, m.target());
-  }, in -> new Symlink(in.string(), in.string()));
+    mutationTail(out, m);
+  }, in -> new Symlink(in.string(), in.string(), in.i64(), ValueCodecs.operationId(in)));
 
   /** string snapshot, string path. */
   static final BodyCodec<ReadLink> READ_LINK = BodyCodec.of((m, out) -> {
@@ -96,18 +111,30 @@ final class NamespaceCodecs {
     string(out, m.path());
   }, in -> new ReadLink(in.string(), in.string()));
 
-  /** FileAttr. */
-  static final BodyCodec<AttrReply> ATTR_REPLY =
-      BodyCodec.of((m, out) -> ValueCodecs.fileAttr(out, m.attr()), in -> new AttrReply(ValueCodecs.fileAttr(in)));
+  /** FileAttr, i64 staleSinceMillis. */
+  static final BodyCodec<AttrReply> ATTR_REPLY = BodyCodec.of((m, out) -> {
+    ValueCodecs.fileAttr(out, m.attr());
+    i64(out, m.staleSinceMillis());
+  }, in -> new AttrReply(ValueCodecs.fileAttr(in), in.i64()));
 
-  /** list of DirEntry, bool more. */
+  /** list of DirEntry, bool more, i64 staleSinceMillis. */
   static final BodyCodec<DirPage> DIR_PAGE = BodyCodec.of((m, out) -> {
     BodyWriter.list(out, m.entries(), ValueCodecs::dirEntry);
     bool(out, m.more());
-  }, in -> new DirPage(in.list(ValueCodecs.MIN_DIR_ENTRY_BYTES, ValueCodecs::dirEntry), in.bool()));
+    i64(out, m.staleSinceMillis());
+  }, in -> new DirPage(in.list(ValueCodecs.MIN_DIR_ENTRY_BYTES, ValueCodecs::dirEntry), in.bool(), in.i64()));
 
-  static final BodyCodec<LinkTarget> LINK_TARGET =
-      BodyCodec.of((m, out) -> string(out, m.target()), in -> new LinkTarget(in.string()));
+  /** string target, i64 staleSinceMillis. */
+  static final BodyCodec<LinkTarget> LINK_TARGET = BodyCodec.of((m, out) -> {
+    string(out, m.target());
+    i64(out, m.staleSinceMillis());
+  }, in -> new LinkTarget(in.string(), in.i64()));
+
+  /** What every namespace mutation ends with: i64 leaseToken, u64 originator, u64 seq. */
+  private static void mutationTail(ByteBuf out, Mutation m) {
+    i64(out, m.leaseToken());
+    ValueCodecs.operationId(out, m.op());
+  }
 
   private static Optional<Long> box(OptionalLong v) {
     return v.isPresent() ? Optional.of(v.getAsLong()) : Optional.empty();

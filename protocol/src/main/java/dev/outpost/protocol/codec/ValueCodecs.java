@@ -7,6 +7,7 @@ import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
 import dev.outpost.protocol.LeaseMode;
+import dev.outpost.protocol.OperationId;
 import dev.outpost.protocol.SnapshotInfo;
 import io.netty.buffer.ByteBuf;
 
@@ -38,6 +39,16 @@ final class ValueCodecs {
   static FileAttr fileAttr(BodyReader in) {
     return new FileAttr(in.i64(), fileType(in, in.u8()), in.u16(), in.i64(), in.i64(), in.i64(),
         in.optional(BodyReader::rootRef), in.string());
+  }
+
+  /** u64 originator, u64 seq: the end of every mutation's body. */
+  static void operationId(ByteBuf out, OperationId op) {
+    BodyWriter.i64(out, op.originator());
+    BodyWriter.i64(out, op.seq());
+  }
+
+  static OperationId operationId(BodyReader in) {
+    return new OperationId(in.i64(), in.i64());
   }
 
   static void dirEntry(ByteBuf out, DirEntry e) {

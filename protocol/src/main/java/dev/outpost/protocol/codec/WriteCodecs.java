@@ -16,7 +16,10 @@ import dev.outpost.protocol.LeaseRenew;
 final class WriteCodecs {
   private WriteCodecs() {}
 
-  /** string path, i64 inode, i64 baseVersion, optional RootRef, i64 size, i64 mtimeMillis, i64 leaseToken. */
+  /**
+   * string path, i64 inode, i64 baseVersion, optional RootRef, i64 size, i64 mtimeMillis, i64 leaseToken,
+   * OperationId.
+   */
   static final BodyCodec<Commit> COMMIT = BodyCodec.of((m, out) -> {
     string(out, m.path());
     i64(out, m.inode());
@@ -25,8 +28,9 @@ final class WriteCodecs {
     i64(out, m.size());
     i64(out, m.mtimeMillis());
     i64(out, m.leaseToken());
+    ValueCodecs.operationId(out, m.op());
   }, in -> new Commit(in.string(), in.i64(), in.i64(), in.optional(BodyReader::rootRef), in.i64(), in.i64(),
-      in.i64()));
+      in.i64(), ValueCodecs.operationId(in)));
 
   /** string path, u8 mode, bool subtree, i64 ttlMillis. */
   static final BodyCodec<LeaseAcquire> LEASE_ACQUIRE = BodyCodec.of((m, out) -> {
