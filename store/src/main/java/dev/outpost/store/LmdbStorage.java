@@ -2,11 +2,13 @@ package dev.outpost.store;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.Throttle;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * the maximum the write fails with NO_SPACE and the store is unchanged and still usable.
  *
  * <p>Errors: every LMDB failure becomes an {@link OutpostException} (NO_SPACE for a full map or disk,
- * BUSY for exhausted reader slots, INTERNAL otherwise) with the LMDB exception as its cause. Exceptions
- * thrown by a callback itself pass through unchanged (and roll a write back).
+ * BUSY for exhausted reader slots, INTERNAL otherwise) with the LMDB exception as its cause. Messages name
+ * the cause, not this store's directory (they reach clients); the directory goes to this server's log, one
+ * line per {@value #FAILURE_LOG_SECONDS} s at most, counting the failures in between. Exceptions thrown by a
+ * callback itself pass through unchanged (and roll a write back).
  *
  * <p>Threads: reads run on the calling thread, virtual or not (MDB_NOTLS ties reader slots to
  * transactions, not threads). Writes from a virtual thread are handed to an internal platform thread,
@@ -65,6 +69,8 @@ public final class LmdbStorage implements AutoCloseable {
   static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
   /** Name of the internal table holding every block store's count and bytes. */
   static final String STATS_TABLE = "outpost.stats";
+  /** At most one log line per this many seconds about this store's LMDB failures. */
+  static final int FAILURE_LOG_SECONDS = 10;
 
   private static final Logger log = LoggerFactory.getLogger(LmdbStorage.class);
   private static final long PAGE_BYTES = 4096;
@@ -85,6 +91,7 @@ public final class LmdbStorage implements AutoCloseable {
    */
   private final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
   private final Semaphore readerSlots;
+  private final Throttle failureLog = new Throttle(Duration.ofSeconds(FAILURE_LOG_SECONDS));
   private final ConcurrentLinkedQueue<Scratch> scratches = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pooledScratches = new AtomicInteger();
   private final Set<String> openNames = ConcurrentHashMap.newKeySet();
@@ -145,7 +152,9 @@ public final class LmdbStorage implements AutoCloseable {
       }
     } catch (LmdbException e) {
       OPEN_DIRECTORIES.remove(real);
-      throw LmdbErrors.translate(e, real.toString(), "open");
+      // Opening happens at a server's start, for its operator: the directory belongs in this message.
+      OutpostException t = LmdbErrors.translate(e, real, "open");
+      throw new OutpostException(t.code(), "store " + real + ": " + t.getMessage(), e);
     } catch (RuntimeException | Error e) {
       OPEN_DIRECTORIES.remove(real);
       throw e;
@@ -188,7 +197,7 @@ public final class LmdbStorage implements AutoCloseable {
     }
     if (!readerSlots.tryAcquire()) {
       throw new OutpostException(ErrorCode.BUSY,
-          "all " + config.maxReaders() + " read transactions of " + directory + " are in use (maxReaders)");
+          "all " + config.maxReaders() + " read transactions of the store are in use (maxReaders)");
     }
     try {
       gate.readLock().lock();
@@ -203,7 +212,7 @@ public final class LmdbStorage implements AutoCloseable {
             readTxn.end();
           }
         } catch (LmdbException e) {
-          throw LmdbErrors.translate(e, directory.toString(), "read");
+          throw failure(e, "read");
         } finally {
           returnScratch(scratch);
         }
@@ -247,7 +256,7 @@ public final class LmdbStorage implements AutoCloseable {
     try {
       result = CompletableFuture.supplyAsync(() -> writeHere(work), writerThread());
     } catch (RejectedExecutionException e) {
-      throw new OutpostException(ErrorCode.INTERNAL, "store " + directory + " is closed", e);
+      throw new OutpostException(ErrorCode.INTERNAL, "the store is closed", e);
     }
     try {
       // join() waits uninterruptibly: once submitted, the write commits or fails as a whole anyway.
@@ -297,7 +306,7 @@ public final class LmdbStorage implements AutoCloseable {
       ensureOpen();
       env.sync(true);
     } catch (LmdbException e) {
-      throw LmdbErrors.translate(e, directory.toString(), "sync");
+      throw failure(e, "sync");
     } finally {
       gate.readLock().unlock();
     }
@@ -406,7 +415,7 @@ public final class LmdbStorage implements AutoCloseable {
           return new Attempt<>(null, true, e);
         }
         if (e instanceof LmdbException lmdb) {
-          throw LmdbErrors.translate(lmdb, directory.toString(), "write");
+          throw failure(lmdb, "write");
         }
         throw e;
       } finally {
@@ -422,8 +431,8 @@ public final class LmdbStorage implements AutoCloseable {
     long current = mapBytes;
     long max = config.maxMapBytes();
     if (current >= max) {
-      throw new OutpostException(ErrorCode.NO_SPACE, "store " + directory
-          + " is full: the write does not fit in maxMapBytes = " + max + " bytes; it was rolled back", cause);
+      throw logged(new OutpostException(ErrorCode.NO_SPACE,
+          "the store is full: the write does not fit in maxMapBytes = " + max + " bytes; it was rolled back", cause));
     }
     long next = Math.min(max, pageAligned(Math.max(2 * current, current + PAGE_BYTES)));
     gate.writeLock().lock();
@@ -432,7 +441,7 @@ public final class LmdbStorage implements AutoCloseable {
       env.setMapSize(next);
       mapBytes = env.info().mapSize;
     } catch (LmdbException e) {
-      throw LmdbErrors.translate(e, directory.toString(), "map growth");
+      throw failure(e, "map growth");
     } finally {
       gate.writeLock().unlock();
     }
@@ -441,8 +450,30 @@ public final class LmdbStorage implements AutoCloseable {
 
   private void ensureOpen() {
     if (closed) {
-      throw new OutpostException(ErrorCode.INTERNAL, "store " + directory + " is closed");
+      throw new OutpostException(ErrorCode.INTERNAL, "the store is closed");
     }
+  }
+
+  /** The exception for an LMDB failure of {@code what} ({@link LmdbErrors}), {@link #logged}. */
+  private OutpostException failure(LmdbException e, String what) {
+    return logged(LmdbErrors.translate(e, directory, what));
+  }
+
+  /**
+   * Puts {@code failure} in this server's log with the directory its message leaves out, throttled: a full disk
+   * fails every write, and one line per {@value #FAILURE_LOG_SECONDS} s says so as well as thousands.
+   */
+  private OutpostException logged(OutpostException failure) {
+    long held = failureLog.pass();
+    if (held >= 0) {
+      String more = Throttle.heldNote(held);
+      if (failure.code() == ErrorCode.INTERNAL) {
+        log.warn("store {}: {}{}", directory, failure.getMessage(), more, failure);
+      } else {
+        log.warn("store {}: {}{}", directory, failure.getMessage(), more);
+      }
+    }
+    return failure;
   }
 
   private Scratch borrowScratch() {

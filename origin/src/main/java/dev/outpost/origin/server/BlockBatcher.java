@@ -3,10 +3,12 @@ package dev.outpost.origin.server;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.Throttle;
 import dev.outpost.origin.metrics.OriginMetrics;
 import dev.outpost.origin.volume.Volume;
 import dev.outpost.origin.volume.Volume.VerifiedBlock;
 import dev.outpost.transport.Errors;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -47,6 +49,8 @@ final class BlockBatcher {
   static final long MAX_BATCH_BYTES = 32L << 20;
   /** Most touched ids per write transaction (a single larger HAS_BLOCKS still goes alone). */
   static final int MAX_BATCH_TOUCHES = 65_536;
+  /** A full or failing disk fails every batch: one line per this many seconds says so as well as thousands. */
+  static final int FAILURE_LOG_SECONDS = 10;
 
   /** One verified upload waiting for its batch. */
   interface Upload {
@@ -103,6 +107,7 @@ final class BlockBatcher {
   private final int maxQueued;
   private final ConcurrentLinkedQueue<Pending> queue = new ConcurrentLinkedQueue<>();
   private final AtomicInteger queued = new AtomicInteger();
+  private final Throttle failureLog = new Throttle(Duration.ofSeconds(FAILURE_LOG_SECONDS));
   /** True while a drain task is queued on or running on the writer: at most one at a time. */
   private final AtomicBoolean scheduled = new AtomicBoolean();
   /** Taking from the queue: the writer drains, but a refused schedule or shutdown fails what is left. */
@@ -241,14 +246,14 @@ final class BlockBatcher {
         if (b.uploads.size() + (b.touches.isEmpty() ? 0 : 1) == 1) {
           throw batchFailure;
         }
-        log.warn("block batch of {} uploads failed ({}); storing them one by one", b.uploads.size(),
+        warnFailure("block batch of {} uploads failed ({}); storing them one by one", b.uploads.size(),
             batchFailure.toString());
         writeOneByOne(b);
       }
     } catch (RuntimeException e) {
       OutpostException why = Errors.unwrap(e);
       if (b.touches.size() > 0 && b.uploads.isEmpty()) {
-        log.warn("touching {} blocks failed: {}", b.touches.size(), why.toString());
+        warnFailure("touching {} blocks failed: {}", b.touches.size(), why.toString());
       }
       while (b.answered < b.uploads.size()) {
         tell(b.uploads.get(b.answered++), why);
@@ -277,8 +282,15 @@ final class BlockBatcher {
         volume.putBlocks(List.of(), b.touches);
         metrics.blockBatch();
       } catch (RuntimeException e) {
-        log.warn("touching {} blocks failed: {}", b.touches.size(), e.toString());
+        warnFailure("touching {} blocks failed: {}", b.touches.size(), e.toString());
       }
+    }
+  }
+
+  private void warnFailure(String format, Object first, Object second) {
+    long held = failureLog.pass();
+    if (held >= 0) {
+      log.warn(format + "{}", first, second, Throttle.heldNote(held));
     }
   }
 
