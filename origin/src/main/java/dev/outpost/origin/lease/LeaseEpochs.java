@@ -2,6 +2,8 @@ package dev.outpost.origin.lease;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.Throttle;
+import dev.outpost.transport.Errors;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -10,6 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Hands out lease tokens (fencing epochs) that only grow, also across restarts. The file holds a reserved
@@ -20,10 +25,12 @@ import java.nio.file.StandardOpenOption;
  * <p>Not thread-safe: the origin calls it from its single writer thread.
  */
 public final class LeaseEpochs {
+  private static final Logger log = LoggerFactory.getLogger(LeaseEpochs.class);
   /** The file name inside the data directory. */
   public static final String FILE_NAME = "lease-epoch";
 
   private final Path file;
+  private final Throttle failureLog = new Throttle(Duration.ofSeconds(10));
   private final long reserveBlock;
   private long next;
   private long reserved;
@@ -96,7 +103,13 @@ public final class LeaseEpochs {
       }
       syncDirectory(file.getParent());
     } catch (IOException e) {
-      throw new OutpostException(ErrorCode.NO_SPACE, "cannot write lease epoch file " + file + ": " + e.getMessage(), e);
+      // The path is for this server's log; the message reaches the client whose lease it was.
+      long held = failureLog.pass();
+      if (held >= 0) {
+        log.warn("cannot write the lease epoch file {}: {}{}", file, e.toString(), Throttle.heldNote(held));
+      }
+      throw new OutpostException(ErrorCode.NO_SPACE,
+          "cannot write the lease epoch file (" + Errors.describeForWire(e) + ")", e);
     }
   }
 
