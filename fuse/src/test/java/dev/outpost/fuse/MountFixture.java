@@ -4,6 +4,7 @@ import dev.outpost.origin.embedded.EmbeddedOrigin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.outpost.client.ClientConfig;
 import dev.outpost.client.OutpostClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,6 +32,11 @@ abstract class MountFixture {
     return MountOptions.DEFAULTS;
   }
 
+  /** How the mount's {@link #client} connects: with the origin's admin token unless a test says otherwise. */
+  ClientConfig clientConfig() {
+    return TestOrigins.config(origin);
+  }
+
   /**
    * Runs once the client is connected, before the volume is mounted. A test that restarts the origin does it
    * here: the auto_unmount helper (fusermount3) that mounting forks inherits the JVM's open sockets, the
@@ -44,7 +50,7 @@ abstract class MountFixture {
     assumeTrue(Files.isReadable(MountOptions.DEFAULT_LIBFUSE),
         "libfuse3 not installed at " + MountOptions.DEFAULT_LIBFUSE + ": FUSE tests skipped (apt-get install fuse3)");
     origin = EmbeddedOrigin.start(Files.createDirectories(tmp.resolve("origin")), TestOrigins.VOLUME);
-    client = TestOrigins.client(origin);
+    client = OutpostClient.connect(clientConfig());
     beforeMount();
     mnt = Files.createDirectories(tmp.resolve("mnt"));
     mount = OutpostMount.mount(client, mnt, mountOptions().withSpoolDir(tmp.resolve("spool")));
