@@ -34,7 +34,8 @@ final class MountCommand implements Callable<Integer> {
   @Parameters(index = "1", paramLabel = "MOUNTPOINT", description = "An existing empty directory.")
   Path mountPoint;
 
-  @Option(names = "--read-only", description = "Refuse every write with EROFS.")
+  @Option(names = "--read-only", description = "Mount read-only: every change fails with EROFS at the call "
+      + "(a read-only token is refused with EACCES even without it).")
   boolean readOnly;
 
   @Override

@@ -4,6 +4,7 @@ import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.core.RootRef;
 import dev.outpost.core.VolumePath;
+import dev.outpost.crypto.AccessToken;
 import dev.outpost.crypto.BlockFormat;
 import dev.outpost.crypto.BlockSealer;
 import dev.outpost.crypto.Chunker;
@@ -229,6 +230,20 @@ public final class OutpostClient implements AutoCloseable {
   /** The server's WELCOME on the latest connection: its agent, the volume name, the journal sequence then. */
   public Welcome welcome() {
     return link.welcome();
+  }
+
+  /**
+   * Whether this client's token grants reading only, as the token itself says (read without verifying it: the
+   * server checks the token and refuses what it does not grant, whatever this says). Lets a caller refuse at once
+   * a change such a token cannot make — the FUSE mount fails open-for-write with EACCES instead of at close.
+   * False when the token is not of the form Outpost's origin signs (then only the server knows).
+   */
+  public boolean tokenIsReadOnly() {
+    try {
+      return !AccessToken.readUnverified(config.token()).mode().allows(AccessToken.Mode.RW);
+    } catch (OutpostException e) {
+      return false;
+    }
   }
 
   /** Connections made after the first one (each loss of the connection costs one). */

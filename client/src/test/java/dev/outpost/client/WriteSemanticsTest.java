@@ -154,6 +154,8 @@ class WriteSemanticsTest {
   void aReadOnlyTokenCannotWrite() {
     ClientConfig ro = ClientConfig.of(origin.address(), origin.token(AccessToken.Mode.RO, "test-RO"), origin.keyFile());
     try (OutpostClient c = OutpostClient.connect(ro)) {
+      assertThat(c.tokenIsReadOnly()).isTrue();
+      assertThat(client.tokenIsReadOnly()).isFalse();
       assertThat(c.list("/")).isNotNull();
       assertThatThrownBy(() -> c.write("/ro-file", new byte[] {1}, WriteOptions.DEFAULTS))
           .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FORBIDDEN));

@@ -58,6 +58,19 @@ public record AccessToken(String volume, Mode mode, String subject, Instant issu
     }
   }
 
+  /**
+   * What {@code token} claims, read without checking its signature or its times: for a bearer to learn what its
+   * own token grants (a client refusing writes a read-only token cannot make, before asking the server).
+   *
+   * <p><b>Warning:</b> unverified. Anyone can write such a claim; whoever grants access must use {@link
+   * TokenVerifier}.
+   *
+   * @throws OutpostException UNAUTHORIZED if {@code token} is not of the compact form (FORMAT.md §6)
+   */
+  public static AccessToken readUnverified(String token) {
+    return Tokens.decodePayload(Tokens.parse(token).payload());
+  }
+
   private static void checkName(String what, String value) {
     if (value == null || value.isEmpty() || value.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "token " + what + " must have 1.." + MAX_NAME_BYTES + " UTF-8 bytes");

@@ -42,30 +42,13 @@ public final class TokenVerifier {
 
   /** Verifies {@code token} for any volume. */
   public AccessToken verify(String token) {
-    if (token == null || token.isEmpty()) {
-      throw Tokens.malformed("empty");
-    }
-    if (token.length() > Tokens.MAX_TOKEN_CHARS) {
-      throw Tokens.malformed("longer than " + Tokens.MAX_TOKEN_CHARS + " characters");
-    }
-    if (!token.startsWith(Tokens.PREFIX)) {
-      throw Tokens.malformed("not an opt1 token");
-    }
-    int dot = token.indexOf('.', Tokens.PREFIX.length());
-    if (dot < 0 || token.indexOf('.', dot + 1) >= 0) {
-      throw Tokens.malformed("expected opt1.<payload>.<signature>");
-    }
-    byte[] payload = Tokens.unb64(token.substring(Tokens.PREFIX.length(), dot));
-    byte[] signature = Tokens.unb64(token.substring(dot + 1));
-    if (signature.length != Tokens.SIGNATURE_BYTES) {
-      throw Tokens.malformed("signature of " + signature.length + " bytes");
-    }
+    Tokens.Parts parts = Tokens.parse(token);
     boolean ok;
     try {
       Signature s = Signature.getInstance("Ed25519");
       s.initVerify(key);
-      s.update(token.substring(0, dot).getBytes(StandardCharsets.US_ASCII));
-      ok = s.verify(signature);
+      s.update(parts.signed().getBytes(StandardCharsets.US_ASCII));
+      ok = s.verify(parts.signature());
     } catch (java.security.SignatureException e) {
       ok = false;
     } catch (GeneralSecurityException e) {
@@ -74,7 +57,7 @@ public final class TokenVerifier {
     if (!ok) {
       throw new OutpostException(ErrorCode.UNAUTHORIZED, "bad signature");
     }
-    AccessToken t = Tokens.decodePayload(payload);
+    AccessToken t = Tokens.decodePayload(parts.payload());
     Instant now = clock.instant();
     if (!now.isBefore(t.expiresAt())) {
       throw new OutpostException(ErrorCode.UNAUTHORIZED, "token expired at " + t.expiresAt());

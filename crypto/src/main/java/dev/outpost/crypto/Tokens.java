@@ -19,6 +19,32 @@ final class Tokens {
 
   private Tokens() {}
 
+  /** A token's signed text ("opt1." ‖ b64u(payload)), its payload and its signature, unverified. */
+  record Parts(String signed, byte[] payload, byte[] signature) {}
+
+  /** Splits a token of the compact form, checking only its form. @throws OutpostException UNAUTHORIZED */
+  static Parts parse(String token) {
+    if (token == null || token.isEmpty()) {
+      throw malformed("empty");
+    }
+    if (token.length() > MAX_TOKEN_CHARS) {
+      throw malformed("longer than " + MAX_TOKEN_CHARS + " characters");
+    }
+    if (!token.startsWith(PREFIX)) {
+      throw malformed("not an opt1 token");
+    }
+    int dot = token.indexOf('.', PREFIX.length());
+    if (dot < 0 || token.indexOf('.', dot + 1) >= 0) {
+      throw malformed("expected opt1.<payload>.<signature>");
+    }
+    byte[] payload = unb64(token.substring(PREFIX.length(), dot));
+    byte[] signature = unb64(token.substring(dot + 1));
+    if (signature.length != SIGNATURE_BYTES) {
+      throw malformed("signature of " + signature.length + " bytes");
+    }
+    return new Parts(token.substring(0, dot), payload, signature);
+  }
+
   static byte[] encodePayload(AccessToken t) {
     byte[] volume = t.volume().getBytes(StandardCharsets.UTF_8);
     byte[] subject = t.subject().getBytes(StandardCharsets.UTF_8);

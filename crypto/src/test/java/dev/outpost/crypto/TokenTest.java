@@ -45,6 +45,20 @@ class TokenTest {
     assertThat(AccessToken.Mode.RO.allows(AccessToken.Mode.RW)).isFalse();
   }
 
+  /** A bearer reads its own token's claim (mode, volume, subject, times) without the origin's public key. */
+  @Test
+  void aTokensClaimReadsWithoutVerification() {
+    for (AccessToken.Mode m : AccessToken.Mode.values()) {
+      assertThat(AccessToken.readUnverified(SIGNER.sign(token(m)))).isEqualTo(token(m));
+    }
+    // Unverified means unverified: a forged token reads too, and only the verifier refuses it.
+    String forged = new TokenSigner(TokenSigner.generateKeyPair(new SecureRandom()).getPrivate())
+        .sign(token(AccessToken.Mode.ADMIN));
+    assertThat(AccessToken.readUnverified(forged).mode()).isEqualTo(AccessToken.Mode.ADMIN);
+    assertUnauthorized(() -> AccessToken.readUnverified("opaque-token"), "not an opt1 token");
+    assertUnauthorized(() -> AccessToken.readUnverified(""), "empty");
+  }
+
   @Test
   void expiredOtherVolumeBadSignatureAndFutureTokensAreUnauthorized() {
     String s = SIGNER.sign(token(AccessToken.Mode.RW));

@@ -76,6 +76,10 @@ final class ErrnoMapper {
     return -errno.erofs();
   }
 
+  int eacces() {
+    return -errno.eacces();
+  }
+
   int ebadf() {
     return -errno.ebadf();
   }

@@ -10,8 +10,8 @@ import java.util.Optional;
  * How {@link OutpostMount} mounts a volume. Immutable; values are checked here so a bad setting fails before
  * anything is mounted, naming the setting, the value and the allowed range.
  *
- * @param readOnly refuse every change with EROFS (the volume may still change at the origin, and the mount shows
- *     those changes)
+ * @param readOnly mount read-only in the kernel ({@code -o ro}) and refuse every change with EROFS at the call (the
+ *     volume may still change at the origin, and the mount shows those changes)
  * @param kernelCacheTimeout how long the kernel may keep attributes and directory entries without asking the mount;
  *     changes reported by the origin's change stream are dropped at once regardless. 0..60 s
  * @param libfusePath libfuse3's shared library; empty = {@link #DEFAULT_LIBFUSE}

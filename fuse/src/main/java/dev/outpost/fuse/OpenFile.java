@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One open file of the mount (one FUSE file handle). Reads come from the version seen at open (blocks are
@@ -44,8 +45,11 @@ final class OpenFile {
   private final OutpostClient client;
   private final Path spoolDir;
   private final boolean writable;
-  private String path;
+  /** Volatile: {@link #pathIs} reads it without the monitor. */
+  private volatile String path;
   private long baseVersion;
+  /** The newest version of the file known to exist at the origin; above baseVersion, no commit can succeed. */
+  private final AtomicLong laterVersion = new AtomicLong();
   private int mode;
   /** The version being read; null = reopen the current version on the next read. */
   private OutpostFile snapshot;
@@ -105,6 +109,20 @@ final class OpenFile {
 
   synchronized String path() {
     return path;
+  }
+
+  /** Whether this handle is on {@code p}; never waits for the monitor (a commit may hold it for long). */
+  boolean pathIs(String p) {
+    return path.equals(p);
+  }
+
+  /**
+   * Version {@code version} of the file exists at the origin. If it is newer than the version this handle changes,
+   * its changes can never be committed: its next write, truncate or commit fails at once (CONFLICT, EIO) instead
+   * of at close. Never waits for the monitor.
+   */
+  void laterVersionExists(long version) {
+    laterVersion.accumulateAndGet(version, Math::max);
   }
 
   synchronized boolean isWritable() {
@@ -257,6 +275,7 @@ final class OpenFile {
   synchronized int write(ByteBuffer src, long offset) {
     checkOpen();
     checkWritable();
+    checkNotOvertaken();
     if (offset < 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative offset " + offset);
     }
@@ -277,6 +296,7 @@ final class OpenFile {
   /** Sets the local copy's size (zeros when it grows). */
   synchronized void truncate(long size) {
     checkOpen();
+    checkNotOvertaken();
     if (size < 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative size " + size);
     }
@@ -310,6 +330,11 @@ final class OpenFile {
       // FUSE keeps an unlinked open file under a hidden name and removes it on release: nobody can see it.
       dirty = false;
       return Optional.empty();
+    }
+    if (laterVersion.get() > baseVersion) {
+      // Refused before its blocks are uploaded: the origin would refuse the commit.
+      dirty = false;
+      checkNotOvertaken();
     }
     WriteOptions options = new WriteOptions(mode & 07777, OptionalLong.of(changedMillis), OptionalLong.of(baseVersion));
     FileWrite w = client.openWrite(path, options);
@@ -458,6 +483,14 @@ final class OpenFile {
   private void checkOpen() {
     if (closed) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "file handle " + handle + " is closed");
+    }
+  }
+
+  private void checkNotOvertaken() {
+    long later = laterVersion.get();
+    if (later > baseVersion) {
+      throw new OutpostException(ErrorCode.CONFLICT, path + " has version " + later + " at the origin, newer than"
+          + " version " + baseVersion + " this handle changes: its changes cannot be committed (reopen the file)");
     }
   }
 

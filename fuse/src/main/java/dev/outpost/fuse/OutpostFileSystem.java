@@ -8,6 +8,7 @@ import dev.outpost.client.WriteOptions;
 import dev.outpost.core.OutpostException;
 import dev.outpost.core.VolumePath;
 import dev.outpost.protocol.ChangeEvent;
+import dev.outpost.protocol.ChangeKind;
 import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
@@ -60,6 +61,8 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   private final Path spoolDir;
   private final int uid;
   private final int gid;
+  /** 0 if this mount may change the volume, else the negative errno every change gets at once. */
+  private final int refusal;
   private final ConcurrentHashMap<Long, OpenFile> handles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
 
@@ -75,6 +78,22 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
     this.spoolDir = spoolDir;
     this.uid = uid;
     this.gid = gid;
+    this.refusal = refusal(options, client, errors);
+  }
+
+  /**
+   * Why changes are refused before any is tried: a read-only mount (EROFS, as the kernel says too), or a token
+   * that grants reading only (EACCES, what the server would answer — but at the call, not at close).
+   */
+  private static int refusal(MountOptions options, OutpostClient client, ErrnoMapper errors) {
+    if (options.readOnly()) {
+      return errors.erofs();
+    }
+    if (client.tokenIsReadOnly()) {
+      log.info("the token grants reading only: every change through the mount is refused with EACCES");
+      return errors.eacces();
+    }
+    return 0;
   }
 
   @Override
@@ -125,6 +144,9 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   public void onChange(ChangeEvent e) {
     switch (e.kind()) {
       case MODIFIED, ATTRS -> {
+        if (e.kind() == ChangeKind.MODIFIED) {
+          newVersion(e.path(), e.version(), null);
+        }
         attrs.invalidate(e.path());
         kernel.invalidate(e.path());
       }
@@ -403,8 +425,10 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
     return guard("open", path, () -> {
       int flags = fi.getFlags();
       boolean writable = (flags & O_ACCMODE) != O_RDONLY;
-      if (writable && options.readOnly()) {
-        return errors.erofs();
+      // libfuse3 asks for atomic_o_trunc: O_TRUNC arrives here, not as a SETATTR, whatever the access mode.
+      boolean truncate = (flags & O_TRUNC) != 0;
+      if ((writable || truncate) && refusal != 0) {
+        return refusal;
       }
       // Close-to-open: what this mount wrote under the name is committed, then the current version is read.
       commitOpen(path, false);
@@ -412,7 +436,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
       OutpostFile file = client.open(path);
       attrs.put(path, file.attr(), generation);
       long h = nextHandle.getAndIncrement();
-      handles.put(h, OpenFile.open(h, client, spoolDir, file, writable, writable && (flags & O_TRUNC) != 0));
+      handles.put(h, OpenFile.open(h, client, spoolDir, file, writable, truncate));
       fi.setFh(h);
       return 0;
     });
@@ -479,8 +503,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
     if (f == null) {
       return errors.ebadf();
     }
-    Optional<FileAttr> a = f.commit();
-    a.ifPresent(attr -> attrs.put(f.path(), attr, attrs.generation()));
+    f.commit().ifPresent(attr -> committed(f, attr));
     return 0;
   }
 
@@ -489,7 +512,26 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
     for (OpenFile f : handles.values()) {
       String p = f.path();
       if ((tree ? VolumePath.isUnder(p, path) : p.equals(path)) && f.isDirty()) {
-        f.commit().ifPresent(a -> attrs.put(p, a, attrs.generation()));
+        f.commit().ifPresent(a -> committed(f, a));
+      }
+    }
+  }
+
+  /** {@code f} committed {@code a}: the mount shows it, and the other handles of the file know their base is old. */
+  private void committed(OpenFile f, FileAttr a) {
+    attrs.put(f.path(), a, attrs.generation());
+    newVersion(f.path(), a.version(), f);
+  }
+
+  /**
+   * Version {@code version} of {@code path} exists at the origin (from the change stream, or committed by handle
+   * {@code by} of this mount): the other handles of the file whose base is older can no longer commit, and
+   * fail their next write at once. Takes no handle's monitor (a commit may hold one for a long upload).
+   */
+  private void newVersion(String path, long version, OpenFile by) {
+    for (OpenFile f : handles.values()) {
+      if (f != by && f.pathIs(path)) {
+        f.laterVersionExists(version);
       }
     }
   }
@@ -553,8 +595,8 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   }
 
   private int guardWrite(String op, String path, IntSupplier body) {
-    if (options.readOnly()) {
-      return errors.erofs();
+    if (refusal != 0) {
+      return refusal;
     }
     return guard(op, path, body);
   }

@@ -204,6 +204,11 @@ public final class OutpostMount implements AutoCloseable {
     if (options.allowOther()) {
       o.add("allow_other");
     }
+    if (options.readOnly()) {
+      // The kernel then refuses every change with EROFS before asking the mount (O_TRUNC of a read-only open
+      // included), and access(2) and mount(8) say read-only.
+      o.add("ro");
+    }
     return new String[] {"-o", String.join(",", o)};
   }
 
