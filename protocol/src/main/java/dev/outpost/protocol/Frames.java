@@ -106,6 +106,28 @@ public final class Frames {
     return WireFormat.decode(frame);
   }
 
+  /**
+   * One message on its own, for storing it (the origin's record of applied operations, a proxy's write-back
+   * log): {@code u16 type} then the body exactly as in a frame, a block payload copied in. No length, flags,
+   * request id or session.
+   *
+   * @throws ProtocolException INVALID_ARGUMENT if a payload no longer fits its limits
+   */
+  public static byte[] encodeMessage(Message message) {
+    return WireFormat.encodeMessage(message);
+  }
+
+  /**
+   * The message {@link #encodeMessage} made. A block payload in the result wraps {@code bytes} (no copy): do
+   * not change them while it lives.
+   *
+   * @throws ProtocolException MALFORMED_FRAME for bytes that are not a message, or the code of a broken
+   *     invariant, as {@link #decode}; request id 0
+   */
+  public static Message decodeMessage(byte[] bytes) {
+    return WireFormat.decodeMessage(bytes);
+  }
+
   /** The stable wire number of a message type. */
   public static int typeNumber(Class<? extends Message> messageClass) {
     return WireFormat.typeNumber(messageClass);

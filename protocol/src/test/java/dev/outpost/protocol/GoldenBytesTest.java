@@ -11,6 +11,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -53,6 +54,27 @@ class GoldenBytesTest {
         Arguments.of(Frame.of(9, new DirPage(List.of(), false)),
             // length   type flags request  session  count    more staleSinceMillis (0: current)
             "00000019 8011 0000 00000009 00000000 00000000 00 0000000000000000"));
+  }
+
+  @Test
+  void aStoredMessageIsItsTypeThenItsBody() {
+    assertThat(HexFormat.of().formatHex(Frames.encodeMessage(new Ok()))).isEqualTo("8000");
+    Message unlink = new Unlink("/a", 0, new OperationId(1, 2));
+    byte[] stored = Frames.encodeMessage(unlink);
+    // type  path "/a"  leaseToken        originator        seq
+    assertThat(HexFormat.of().formatHex(stored)).isEqualToIgnoringCase(
+        "0015 00022F61 0000000000000000 0000000000000001 0000000000000002".replace(" ", ""));
+    assertThat(Frames.decodeMessage(stored)).isEqualTo(unlink);
+  }
+
+  @Test
+  void aStoredMessageThatIsNotOneFailsMalformed() {
+    for (String hex : new String[] {"", "80", "7FFF", "8000 00", "0015 0002 2F61"}) {
+      ProtocolException e = org.assertj.core.api.Assertions.catchThrowableOfType(ProtocolException.class,
+          () -> Frames.decodeMessage(HexFormat.of().parseHex(hex.replace(" ", ""))));
+      assertThat(e).as(hex).isNotNull();
+      assertThat(e.code()).as(hex).isEqualTo(ErrorCode.MALFORMED_FRAME);
+    }
   }
 
   @ParameterizedTest

@@ -44,6 +44,28 @@ class RoundTripTest {
     }
   }
 
+  @Provide
+  Arbitrary<Message> messages() {
+    return MessageArbitraries.messages();
+  }
+
+  @Property(tries = 1000)
+  void everyMessageStoredOnItsOwnDecodesToWhatWasEncoded(@ForAll("messages") Message message) {
+    try {
+      byte[] stored = Frames.encodeMessage(message);
+      assertThat(stored).startsWith((byte) (Frames.typeNumber(message.getClass()) >> 8),
+          (byte) Frames.typeNumber(message.getClass()));
+      Message decoded = Frames.decodeMessage(stored);
+      try {
+        assertThat(decoded).isEqualTo(message);
+      } finally {
+        io.netty.util.ReferenceCountUtil.release(decoded);
+      }
+    } finally {
+      io.netty.util.ReferenceCountUtil.release(message);
+    }
+  }
+
   @Property(tries = 600)
   void everyFrameCrossesThePipelineUnchanged(@ForAll("frames") Frame frame) {
     EmbeddedChannel sender = Wire.channel(null);

@@ -8,6 +8,8 @@ import dev.outpost.protocol.Message;
 import dev.outpost.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.util.Map;
@@ -40,9 +42,56 @@ public final class WireFormat {
       throw new ProtocolException(ErrorCode.MALFORMED_FRAME,
           String.format("unknown message type 0x%04X", type), requestId);
     }
+    Message message = decodeBody(entry, frame, requestId);
+    try {
+      return new Frame(requestId, session, flags, message);
+    } catch (RuntimeException e) {
+      ReferenceCountUtil.release(message);
+      throw e;
+    }
+  }
+
+  /** See {@link Frames#encodeMessage}. */
+  public static byte[] encodeMessage(Message message) {
+    MessageTable.Entry<?> entry = MessageTable.byClass(message.getClass());
+    ByteBuf out = Unpooled.buffer();
+    try {
+      out.writeShort(entry.type());
+      ByteBuf payload = writeBody(entry, message, out);
+      if (payload != null) {
+        out.writeBytes(payload, payload.readerIndex(), payload.readableBytes());
+      }
+      return ByteBufUtil.getBytes(out);
+    } finally {
+      out.release();
+    }
+  }
+
+  /** See {@link Frames#decodeMessage}. */
+  public static Message decodeMessage(byte[] bytes) {
+    if (bytes.length < 2) {
+      throw new ProtocolException(ErrorCode.MALFORMED_FRAME,
+          "stored message of " + bytes.length + " bytes has no type", 0);
+    }
+    ByteBuf in = Unpooled.wrappedBuffer(bytes);
+    try {
+      int type = in.readUnsignedShort();
+      MessageTable.Entry<?> entry = MessageTable.byType(type);
+      if (entry == null) {
+        throw new ProtocolException(ErrorCode.MALFORMED_FRAME,
+            String.format("unknown message type 0x%04X", type), 0);
+      }
+      return decodeBody(entry, in, 0);
+    } finally {
+      in.release();
+    }
+  }
+
+  /** Decodes one body and checks nothing is left after it; the caller owns the result. */
+  private static Message decodeBody(MessageTable.Entry<?> entry, ByteBuf body, int requestId) {
     Message message;
     try {
-      message = entry.codec().decode(new BodyReader(frame, requestId));
+      message = entry.codec().decode(new BodyReader(body, requestId));
     } catch (ProtocolException e) {
       throw e;
     } catch (OutpostException e) {
@@ -51,16 +100,13 @@ public final class WireFormat {
     } catch (IndexOutOfBoundsException e) {
       throw new ProtocolException(ErrorCode.MALFORMED_FRAME, entry.name() + " body ends early", requestId, e);
     }
-    try {
-      if (frame.isReadable()) {
-        throw new ProtocolException(ErrorCode.MALFORMED_FRAME,
-            frame.readableBytes() + " trailing bytes after a " + entry.name() + " body", requestId);
-      }
-      return new Frame(requestId, session, flags, message);
-    } catch (RuntimeException e) {
+    if (body.isReadable()) {
+      int left = body.readableBytes();
       ReferenceCountUtil.release(message);
-      throw e;
+      throw new ProtocolException(ErrorCode.MALFORMED_FRAME,
+          left + " trailing bytes after a " + entry.name() + " body", requestId);
     }
+    return message;
   }
 
   /** See {@link Frames#encode}. */
@@ -88,20 +134,25 @@ public final class WireFormat {
     return write(MessageTable.byClass(frame.message().getClass()), frame, out);
   }
 
-  private static <M extends Message> ByteBuf write(MessageTable.Entry<M> entry, Frame frame, ByteBuf out) {
-    M message = entry.messageClass().cast(frame.message());
+  private static ByteBuf write(MessageTable.Entry<?> entry, Frame frame, ByteBuf out) {
     int start = out.writerIndex();
     out.writeInt(0);
     out.writeShort(entry.type());
     out.writeShort(frame.flags());
     out.writeInt(frame.requestId());
     out.writeInt(frame.session());
-    entry.codec().encode(message, out);
-    ByteBuf payload = entry.codec().payload(message);
+    ByteBuf payload = writeBody(entry, frame.message(), out);
     int length = out.writerIndex() - start - Frames.LENGTH_FIELD_BYTES
         + (payload == null ? 0 : payload.readableBytes());
     out.setInt(start, length);
     return payload;
+  }
+
+  /** Writes the body up to the payload; returns the payload (not retained) or null. */
+  private static <M extends Message> ByteBuf writeBody(MessageTable.Entry<M> entry, Message message, ByteBuf out) {
+    M m = entry.messageClass().cast(message);
+    entry.codec().encode(m, out);
+    return entry.codec().payload(m);
   }
 
   /** See {@link Frames#typeNumber}. */
