@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "gc", mixinStandardHelpOptions = true,
     description = "Deletes blocks that no live file or snapshot references and that nobody touched within the grace "
-        + "period (offline: stop the server first; a running server collects by gc.intervalSeconds).",
+        + "period, and forgets the recorded replies of senders of operation ids idle for 30 days (offline: stop the "
+        + "server first; a running server collects by gc.intervalSeconds).",
     footer = {"", "Example:", "  outpost-origin gc --data /var/lib/outpost/origin --grace 1h"})
 final class GcCommand implements Callable<Integer> {
   private final Io io;
@@ -43,9 +44,10 @@ final class GcCommand implements Callable<Integer> {
     }
     if (json) {
       io.out().println(new ObjectMapper().writeValueAsString(Map.of("blocksKept", r.blocksKept(),
-          "blocksFreed", r.blocksFreed(), "bytesFreed", r.bytesFreed())));
+          "blocksFreed", r.blocksFreed(), "bytesFreed", r.bytesFreed(), "originatorsDropped", r.originatorsDropped())));
     } else {
-      io.out().println("gc: kept " + r.blocksKept() + " blocks, freed " + r.blocksFreed() + " blocks (" + r.bytesFreed() + " bytes)");
+      io.out().println("gc: kept " + r.blocksKept() + " blocks, freed " + r.blocksFreed() + " blocks (" + r.bytesFreed()
+          + " bytes); forgot " + r.originatorsDropped() + " senders of operation ids idle for 30 days");
     }
     return 0;
   }

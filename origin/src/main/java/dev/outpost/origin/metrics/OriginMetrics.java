@@ -27,6 +27,8 @@ public final class OriginMetrics {
   /** Durable write transactions of uploaded blocks and touches: blocks.stored / blocks.batches is the batch size. */
   public static final String BLOCK_BATCHES = PREFIX + "blocks.batches";
   public static final String COMMITS = PREFIX + "commits";
+  /** Mutations answered from the record of an earlier application of the same operation id. */
+  public static final String DUPLICATES = PREFIX + "duplicates";
   public static final String CONFLICTS = PREFIX + "conflicts";
   public static final String FENCED = PREFIX + "fenced";
   public static final String LEASE_CONFLICTS = PREFIX + "leases.conflicts";
@@ -56,6 +58,7 @@ public final class OriginMetrics {
   private final Counter conflicts = registry.counter(CONFLICTS);
   private final Counter fenced = registry.counter(FENCED);
   private final Counter leaseConflicts = registry.counter(LEASE_CONFLICTS);
+  private final Counter duplicates = registry.counter(DUPLICATES);
   private final Counter errors = registry.counter(ERRORS);
   private final Counter busy = registry.counter(BUSY);
   private final Counter overflows = registry.counter(SUBSCRIBER_OVERFLOWS);
@@ -95,6 +98,10 @@ public final class OriginMetrics {
 
   public void commit() {
     commits.inc();
+  }
+
+  public void duplicate() {
+    duplicates.inc();
   }
 
   public void conflict() {

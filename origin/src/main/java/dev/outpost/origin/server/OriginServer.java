@@ -132,12 +132,13 @@ public final class OriginServer implements AutoCloseable {
       return service.onWriterThread(() -> {
         Volume.GcReport r = volume.collectGarbage(config.gc().graceSeconds() * 1000, clock.millis());
         metrics.gc(r.blocksFreed(), r.bytesFreed());
-        log.info("gc: kept {} blocks, freed {} blocks ({} bytes)", r.blocksKept(), r.blocksFreed(), r.bytesFreed());
+        log.info("gc: kept {} blocks, freed {} blocks ({} bytes); forgot {} idle senders of operation ids",
+            r.blocksKept(), r.blocksFreed(), r.bytesFreed(), r.originatorsDropped());
         return r;
       }).get();
     } catch (Exception e) {
       log.warn("gc failed", e);
-      return new Volume.GcReport(0, 0, 0);
+      return new Volume.GcReport(0, 0, 0, 0);
     }
   }
 

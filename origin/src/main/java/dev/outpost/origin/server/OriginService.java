@@ -145,20 +145,20 @@ public final class OriginService implements RequestService {
           call.reply(new Ok());
         }
 
-        case Create r -> write(call, "create", List.of(r.path()), 0,
-            () -> volume.create(r.path(), r.mode(), r.exclusive(), clock.millis()), AttrReply::new);
-        case Mkdir r -> write(call, "mkdir", List.of(r.path()), 0,
-            () -> volume.mkdir(r.path(), r.mode(), clock.millis()), AttrReply::new);
-        case Unlink r -> write(call, "unlink", List.of(r.path()), 0,
-            () -> volume.unlink(r.path(), clock.millis()), v -> new Ok());
-        case Rmdir r -> write(call, "rmdir", List.of(r.path()), 0,
-            () -> volume.rmdir(r.path(), clock.millis()), v -> new Ok());
-        case Rename r -> write(call, "rename", List.of(r.from(), r.to()), 0,
-            () -> volume.rename(r.from(), r.to(), clock.millis()), v -> new Ok());
-        case SetAttr r -> write(call, "setattr", List.of(r.path()), 0,
-            () -> volume.setAttr(r.path(), r.mode(), r.mtimeMillis(), r.size(), clock.millis()), AttrReply::new);
-        case Symlink r -> write(call, "symlink", List.of(r.path()), 0,
-            () -> volume.symlink(r.path(), r.target(), clock.millis()), AttrReply::new);
+        case Create r -> write(call, "create", r,
+            () -> volume.create(r.op(), r.path(), r.mode(), r.exclusive(), clock.millis()), AttrReply::new);
+        case Mkdir r -> write(call, "mkdir", r,
+            () -> volume.mkdir(r.op(), r.path(), r.mode(), clock.millis()), AttrReply::new);
+        case Unlink r -> write(call, "unlink", r,
+            () -> volume.unlink(r.op(), r.path(), clock.millis()), v -> new Ok());
+        case Rmdir r -> write(call, "rmdir", r,
+            () -> volume.rmdir(r.op(), r.path(), clock.millis()), v -> new Ok());
+        case Rename r -> write(call, "rename", r,
+            () -> volume.rename(r.op(), r.from(), r.to(), clock.millis()), v -> new Ok());
+        case SetAttr r -> write(call, "setattr", r, () -> volume.setAttr(r.op(), r.path(), r.mode(), r.mtimeMillis(),
+            r.size(), clock.millis()), AttrReply::new);
+        case Symlink r -> write(call, "symlink", r,
+            () -> volume.symlink(r.op(), r.path(), r.target(), clock.millis()), AttrReply::new);
         case Commit r -> commit(call, r);
         case PutBlock r -> putBlock(call, r);
 
@@ -326,13 +326,24 @@ public final class OriginService implements RequestService {
 
   // ---- mutations ----
 
-  private <T> void write(ServerCall call, String op, List<String> paths, long leaseToken,
+  /**
+   * Runs a mutation on the writer: one whose operation id has a recorded reply gets that reply and nothing
+   * else happens (the lease and base checks might refuse it now only because it was applied); otherwise its
+   * lease token is checked against every path it changes, and the volume applies and records it.
+   */
+  private <T> void write(ServerCall call, String op, dev.outpost.protocol.Mutation request,
       Supplier<Volume.Mutation<T>> work, java.util.function.Function<T, Reply> answer) {
     require(call, Access.WRITE, op);
     LeaseTable.Party party = party(call);
     onWriter(call, op, () -> {
-      for (String p : paths) {
-        leases.checkWrite(party, p, leaseToken);
+      Optional<Reply> done = volume.applied(request.op(), request.getClass());
+      if (done.isPresent()) {
+        metrics.duplicate();
+        log.debug("{} {} answered from its record", op, request.op());
+        return done.get();
+      }
+      for (String p : request.paths()) {
+        leases.checkWrite(party, p, request.leaseToken());
       }
       Volume.Mutation<T> m = work.get();
       feed.publish(m.events());
@@ -341,9 +352,9 @@ public final class OriginService implements RequestService {
   }
 
   private void commit(ServerCall call, Commit r) {
-    write(call, "commit", List.of(r.path()), r.leaseToken(), () -> {
-      Volume.Mutation<dev.outpost.protocol.FileAttr> m = volume.commit(r.path(), r.inode(), r.baseVersion(), r.root(),
-          r.size(), r.mtimeMillis(), clock.millis());
+    write(call, "commit", r, () -> {
+      Volume.Mutation<dev.outpost.protocol.FileAttr> m = volume.commit(r.op(), r.path(), r.inode(), r.baseVersion(),
+          r.root(), r.size(), r.mtimeMillis(), clock.millis());
       metrics.commit();
       return m;
     }, AttrReply::new);

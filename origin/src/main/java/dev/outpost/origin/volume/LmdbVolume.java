@@ -13,14 +13,26 @@ import dev.outpost.origin.volume.TableCodecs.EntryKey;
 import dev.outpost.origin.volume.TableCodecs.NodeKey;
 import dev.outpost.origin.volume.TableCodecs.SnapshotRecord;
 import dev.outpost.core.BlockRef;
+import dev.outpost.protocol.AttrReply;
 import dev.outpost.protocol.ChangeEvent;
 import dev.outpost.protocol.ChangeKind;
+import dev.outpost.protocol.Commit;
+import dev.outpost.protocol.Create;
 import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
+import dev.outpost.protocol.Mkdir;
+import dev.outpost.protocol.Ok;
+import dev.outpost.protocol.OperationId;
 import dev.outpost.protocol.ReadDir;
+import dev.outpost.protocol.Rename;
+import dev.outpost.protocol.Reply;
+import dev.outpost.protocol.Rmdir;
+import dev.outpost.protocol.SetAttr;
 import dev.outpost.protocol.SnapshotInfo;
+import dev.outpost.protocol.Symlink;
+import dev.outpost.protocol.Unlink;
 import dev.outpost.store.BinaryReader;
 import dev.outpost.store.BinaryWriter;
 import dev.outpost.store.BlockStore;
@@ -69,10 +81,11 @@ import org.slf4j.LoggerFactory;
  * ((tree, parent, name) → child inode; names in UTF-8 byte order, which is readdir order), {@code journal}
  * (seq → {@link ChangeEvent}), {@code meta} (counters and identity), {@code snapshots} (name → tree number,
  * seq, time), {@code blocks} (the ciphertext block store) and {@code block-touch} (block id → last put,
- * has-blocks or commit time, for GC's grace period).
+ * has-blocks or commit time, for GC's grace period), and {@code applied}/{@code originators}, the replies of
+ * mutations applied with an operation id ({@link AppliedOperations}).
  *
- * <p>Every mutation is one write transaction: tree change, version bumps, journal entries and journal trim
- * commit together or not at all. A directory whose entries change gets a new version and mtime but no
+ * <p>Every mutation is one write transaction: tree change, version bumps, journal entries, journal trim and
+ * the record of its operation id commit together or not at all. A directory whose entries change gets a new version and mtime but no
  * journal entry of its own: subscribers treat a CREATED, REMOVED or RENAMED entry as a change of the parent
  * directory (of both parents for RENAMED).
  *
@@ -119,6 +132,7 @@ public final class LmdbVolume implements Volume {
   final Table<BlockId, Long> touches;
   final BlockStore blocks;
   final BlockTrees trees;
+  final AppliedOperations applied;
   private final Clock clock;
   private final int journalRetainEvents;
   private final Identity identity;
@@ -136,6 +150,7 @@ public final class LmdbVolume implements Volume {
     this.touches = storage.table("block-touch", Codecs.BLOCK_ID, Codecs.LONG);
     this.blocks = storage.blockStore("blocks");
     this.trees = new BlockTrees(blocks);
+    this.applied = new AppliedOperations(storage);
     if (fresh.isPresent()) {
       initialise(fresh.get());
     }
@@ -330,14 +345,14 @@ public final class LmdbVolume implements Volume {
   // namespace mutations
 
   @Override
-  public Mutation<FileAttr> create(String path, int mode, boolean exclusive, long nowMillis) {
+  public Mutation<FileAttr> create(OperationId op, String path, int mode, boolean exclusive, long nowMillis) {
     VolumePath.check(path);
     checkMode(mode);
     if (path.equals(VolumePath.ROOT)) {
       throw new OutpostException(exclusive ? ErrorCode.ALREADY_EXISTS : ErrorCode.IS_A_DIRECTORY,
           "the root directory exists");
     }
-    return mutate(c -> {
+    return mutateAttr(op, Create.class, nowMillis, c -> {
       Node parent = resolveDirectory(c.txn, VolumePath.parent(path), path);
       String name = VolumePath.name(path);
       Optional<Long> existing = dirents.get(c.txn, new EntryKey(LIVE_TREE, parent.inode(), name));
@@ -360,13 +375,13 @@ public final class LmdbVolume implements Volume {
   }
 
   @Override
-  public Mutation<FileAttr> mkdir(String path, int mode, long nowMillis) {
+  public Mutation<FileAttr> mkdir(OperationId op, String path, int mode, long nowMillis) {
     VolumePath.check(path);
     checkMode(mode);
     if (path.equals(VolumePath.ROOT)) {
       throw new OutpostException(ErrorCode.ALREADY_EXISTS, "the root directory exists");
     }
-    return mutate(c -> {
+    return mutateAttr(op, Mkdir.class, nowMillis, c -> {
       Node parent = resolveDirectory(c.txn, VolumePath.parent(path), path);
       String name = VolumePath.name(path);
       if (dirents.contains(c.txn, new EntryKey(LIVE_TREE, parent.inode(), name))) {
@@ -379,13 +394,13 @@ public final class LmdbVolume implements Volume {
   }
 
   @Override
-  public Mutation<FileAttr> symlink(String path, String target, long nowMillis) {
+  public Mutation<FileAttr> symlink(OperationId op, String path, String target, long nowMillis) {
     VolumePath.check(path);
     int targetBytes = checkLinkTarget(target);
     if (path.equals(VolumePath.ROOT)) {
       throw new OutpostException(ErrorCode.ALREADY_EXISTS, "the root directory exists");
     }
-    return mutate(c -> {
+    return mutateAttr(op, Symlink.class, nowMillis, c -> {
       Node parent = resolveDirectory(c.txn, VolumePath.parent(path), path);
       String name = VolumePath.name(path);
       if (dirents.contains(c.txn, new EntryKey(LIVE_TREE, parent.inode(), name))) {
@@ -398,12 +413,12 @@ public final class LmdbVolume implements Volume {
   }
 
   @Override
-  public Mutation<Void> unlink(String path, long nowMillis) {
+  public Mutation<Void> unlink(OperationId op, String path, long nowMillis) {
     VolumePath.check(path);
     if (path.equals(VolumePath.ROOT)) {
       throw new OutpostException(ErrorCode.IS_A_DIRECTORY, "cannot unlink the root directory");
     }
-    return mutate(c -> {
+    return mutateVoid(op, Unlink.class, nowMillis, c -> {
       Node node = resolve(c.txn, LIVE_TREE, path);
       if (node.record().isDirectory()) {
         throw new OutpostException(ErrorCode.IS_A_DIRECTORY, "is a directory (use rmdir): " + path);
@@ -414,12 +429,12 @@ public final class LmdbVolume implements Volume {
   }
 
   @Override
-  public Mutation<Void> rmdir(String path, long nowMillis) {
+  public Mutation<Void> rmdir(OperationId op, String path, long nowMillis) {
     VolumePath.check(path);
     if (path.equals(VolumePath.ROOT)) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "cannot remove the root directory");
     }
-    return mutate(c -> {
+    return mutateVoid(op, Rmdir.class, nowMillis, c -> {
       Node node = resolve(c.txn, LIVE_TREE, path);
       if (!node.record().isDirectory()) {
         throw new OutpostException(ErrorCode.NOT_A_DIRECTORY, "not a directory: " + path);
@@ -433,13 +448,13 @@ public final class LmdbVolume implements Volume {
   }
 
   @Override
-  public Mutation<Void> rename(String from, String to, long nowMillis) {
+  public Mutation<Void> rename(OperationId op, String from, String to, long nowMillis) {
     VolumePath.check(from);
     VolumePath.check(to);
     if (from.equals(VolumePath.ROOT) || to.equals(VolumePath.ROOT)) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "cannot rename to or from the root directory");
     }
-    return mutate(c -> {
+    return mutateVoid(op, Rename.class, nowMillis, c -> {
       Node source = resolve(c.txn, LIVE_TREE, from);
       if (source.record().isDirectory() && !from.equals(to) && VolumePath.isUnder(to, from)) {
         throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "cannot move " + from + " into its own subtree " + to);
@@ -483,8 +498,8 @@ public final class LmdbVolume implements Volume {
   }
 
   @Override
-  public Mutation<FileAttr> setAttr(String path, OptionalInt mode, OptionalLong mtimeMillis, OptionalLong size,
-      long nowMillis) {
+  public Mutation<FileAttr> setAttr(OperationId op, String path, OptionalInt mode, OptionalLong mtimeMillis,
+      OptionalLong size, long nowMillis) {
     VolumePath.check(path);
     Objects.requireNonNull(mode, "mode");
     Objects.requireNonNull(mtimeMillis, "mtimeMillis");
@@ -494,7 +509,7 @@ public final class LmdbVolume implements Volume {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT,
           "setAttr only truncates to size 0 (got " + size.getAsLong() + "); other sizes are written by a commit");
     }
-    return mutate(c -> {
+    return mutateAttr(op, SetAttr.class, nowMillis, c -> {
       Node node = resolve(c.txn, LIVE_TREE, path);
       InodeRecord rec = node.record();
       if (mode.isEmpty() && mtimeMillis.isEmpty() && size.isEmpty()) {
@@ -521,8 +536,8 @@ public final class LmdbVolume implements Volume {
   }
 
   @Override
-  public Mutation<FileAttr> commit(String path, long inode, long baseVersion, Optional<RootRef> root, long size,
-      long mtimeMillis, long nowMillis) {
+  public Mutation<FileAttr> commit(OperationId op, String path, long inode, long baseVersion, Optional<RootRef> root,
+      long size, long mtimeMillis, long nowMillis) {
     VolumePath.check(path);
     Objects.requireNonNull(root, "root");
     if (path.equals(VolumePath.ROOT)) {
@@ -535,6 +550,11 @@ public final class LmdbVolume implements Volume {
     if (root.isPresent() != (size > 0)) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, root.isPresent()
           ? "an empty file has no root" : "a file of " + size + " bytes needs a root");
+    }
+    // A commit applied before is answered, not refused: its base is no longer current because it was applied.
+    Optional<Reply> done = applied(op, Commit.class);
+    if (done.isPresent()) {
+      return new Mutation<>(attrOf(op, done.get()), List.of());
     }
     // Cheap refusal first: a stale base should not cost the client an upload of blocks it will not need.
     storage.read(txn -> checkCommittable(txn, path, inode, baseVersion));
@@ -558,7 +578,7 @@ public final class LmdbVolume implements Volume {
       }
     }));
     long touchedAt = clock.millis();
-    return mutate(c -> {
+    return mutateAttr(op, Commit.class, nowMillis, c -> {
       Optional<Node> existing = checkCommittable(c.txn, path, inode, baseVersion);
       List<BlockId> absent = new ArrayList<>(missing);
       for (BlockId id : referenced) {
@@ -964,9 +984,10 @@ public final class LmdbVolume implements Volume {
         freedBytes += result[1];
       }
       long kept = blocks.stats().count();
-      log.info("gc: {} roots, {} blocks referenced, {} freed ({} bytes), {} kept", roots.size(), marked.size(),
-          freed, freedBytes, kept);
-      return new GcReport(kept, freed, freedBytes);
+      long idle = applied.dropIdle(AppliedOperations.IDLE_MILLIS, nowMillis);
+      log.info("gc: {} roots, {} blocks referenced, {} freed ({} bytes), {} kept; {} idle senders of operation ids"
+          + " forgotten", roots.size(), marked.size(), freed, freedBytes, kept, idle);
+      return new GcReport(kept, freed, freedBytes, idle);
     }
   }
 
@@ -1138,13 +1159,61 @@ public final class LmdbVolume implements Volume {
   // mutation plumbing
 
   private <T> Mutation<T> mutate(Function<Change, T> body) {
+    return storage.write(txn -> change(txn, body));
+  }
+
+  /**
+   * A mutation answered by its new attributes, applied at most once per operation id: a recorded id is
+   * answered from the record and changes nothing; a success is recorded in the same transaction.
+   */
+  private Mutation<FileAttr> mutateAttr(OperationId op, Class<? extends dev.outpost.protocol.Mutation> kind,
+      long nowMillis, Function<Change, FileAttr> body) {
     return storage.write(txn -> {
-      // Fresh state per attempt: the storage may run this callback again after growing the map.
-      Change c = new Change(txn);
-      T result = body.apply(c);
-      c.finish();
-      return new Mutation<>(result, List.copyOf(c.events));
+      Optional<Reply> done = applied.find(txn, op, kind);
+      if (done.isPresent()) {
+        return new Mutation<>(attrOf(op, done.get()), List.of());
+      }
+      Mutation<FileAttr> m = change(txn, body);
+      applied.record(txn, op, kind, new AttrReply(m.result()), nowMillis);
+      return m;
     });
+  }
+
+  /** As {@link #mutateAttr} for a mutation answered by OK. */
+  private Mutation<Void> mutateVoid(OperationId op, Class<? extends dev.outpost.protocol.Mutation> kind,
+      long nowMillis, Function<Change, Void> body) {
+    return storage.write(txn -> {
+      if (applied.find(txn, op, kind).isPresent()) {
+        return new Mutation<Void>(null, List.of());
+      }
+      Mutation<Void> m = change(txn, body);
+      applied.record(txn, op, kind, new Ok(), nowMillis);
+      return m;
+    });
+  }
+
+  private <T> Mutation<T> change(WriteTxn txn, Function<Change, T> body) {
+    // Fresh state per attempt: the storage may run the write callback again after growing the map.
+    Change c = new Change(txn);
+    T result = body.apply(c);
+    c.finish();
+    return new Mutation<>(result, List.copyOf(c.events));
+  }
+
+  private static FileAttr attrOf(OperationId op, Reply recorded) {
+    if (recorded instanceof AttrReply a) {
+      return a.attr();
+    }
+    throw new OutpostException(ErrorCode.INTERNAL, "operation " + op + " is recorded with a "
+        + recorded.getClass().getSimpleName() + ", not attributes (run fsck)");
+  }
+
+  @Override
+  public Optional<Reply> applied(OperationId op, Class<? extends dev.outpost.protocol.Mutation> kind) {
+    if (op.isNone()) {
+      return Optional.empty();
+    }
+    return storage.read(txn -> applied.find(txn, op, kind));
   }
 
   /** One write transaction's journal entries and the tree edits that go with them. */

@@ -6,6 +6,8 @@ import dev.outpost.core.BlockRef;
 import dev.outpost.protocol.ChangeEvent;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.FileAttr;
+import dev.outpost.protocol.OperationId;
+import dev.outpost.protocol.Reply;
 import dev.outpost.protocol.SnapshotInfo;
 import java.util.Collection;
 import java.util.List;
@@ -27,6 +29,9 @@ import java.util.function.Consumer;
  * NOT_A_DIRECTORY, IS_A_DIRECTORY, DIRECTORY_NOT_EMPTY, INVALID_ARGUMENT, CONFLICT (as
  * {@code dev.outpost.transport.ConflictException} with the current attributes), MISSING_BLOCKS,
  * BLOCK_CORRUPT, NO_SPACE.
+ *
+ * <p>Exactly once: a mutation carrying an {@link OperationId} is recorded with its result in the transaction
+ * that applies it, and the same id again is answered with that result and changes nothing.
  *
  * <p>Journal semantics: every event names the entry that changed. A directory whose entries change
  * (create, mkdir, symlink, unlink, rmdir, rename in or out) gets a new version and mtime but no event of its
@@ -67,31 +72,81 @@ public interface Volume extends AutoCloseable {
   String readLink(String snapshot, String path);
 
   // ---- namespace mutations (each one durable LMDB transaction) ----
+  //
+  // Each takes the operation id of the request. One that carries an id and was applied before is answered
+  // with the result recorded then and changes nothing (no event, no version); every success is recorded in
+  // the same transaction as its change (see applied). The overloads without an id do not deduplicate.
+
+  /**
+   * The reply recorded when {@code op} was applied, if it was (one short read transaction): a mutation whose
+   * id has a reply must be answered with it before anything else is checked (leases, bases), since those
+   * checks may fail now only because it was applied.
+   *
+   * @param kind the mutation asking
+   * @throws dev.outpost.core.OutpostException STALE_OPERATION for an unrecorded id older than the sender's
+   *     window ({@link OperationId#WINDOW}); INVALID_ARGUMENT if {@code op} was recorded for another kind
+   */
+  Optional<Reply> applied(OperationId op, Class<? extends dev.outpost.protocol.Mutation> kind);
 
   /** Creates an empty file; with {@code exclusive=false} an existing file is returned unchanged. */
-  Mutation<FileAttr> create(String path, int mode, boolean exclusive, long nowMillis);
+  Mutation<FileAttr> create(OperationId op, String path, int mode, boolean exclusive, long nowMillis);
 
-  Mutation<FileAttr> mkdir(String path, int mode, long nowMillis);
+  Mutation<FileAttr> mkdir(OperationId op, String path, int mode, long nowMillis);
 
-  Mutation<Void> unlink(String path, long nowMillis);
+  Mutation<Void> unlink(OperationId op, String path, long nowMillis);
 
-  Mutation<Void> rmdir(String path, long nowMillis);
+  Mutation<Void> rmdir(OperationId op, String path, long nowMillis);
 
   /** Atomic rename within the volume, replacing an existing file (not a non-empty directory) at {@code to}. */
-  Mutation<Void> rename(String from, String to, long nowMillis);
+  Mutation<Void> rename(OperationId op, String from, String to, long nowMillis);
 
   /** Mode, mtime, and size — size only to 0 (drops the root); other sizes are written by a commit. */
-  Mutation<FileAttr> setAttr(String path, OptionalInt mode, OptionalLong mtimeMillis, OptionalLong size, long nowMillis);
+  Mutation<FileAttr> setAttr(OperationId op, String path, OptionalInt mode, OptionalLong mtimeMillis,
+      OptionalLong size, long nowMillis);
 
-  Mutation<FileAttr> symlink(String path, String target, long nowMillis);
+  Mutation<FileAttr> symlink(OperationId op, String path, String target, long nowMillis);
 
   /**
    * Installs a new version of a file. {@code baseVersion} must be the current version (0 = create the file
    * if absent; CONFLICT if it exists); {@code inode != 0} must match. Every block the root references
    * (walking index blocks' public parts) must be present, else MISSING_BLOCKS naming them.
    */
-  Mutation<FileAttr> commit(String path, long inode, long baseVersion, Optional<RootRef> root, long size,
-      long mtimeMillis, long nowMillis);
+  Mutation<FileAttr> commit(OperationId op, String path, long inode, long baseVersion, Optional<RootRef> root,
+      long size, long mtimeMillis, long nowMillis);
+
+  default Mutation<FileAttr> create(String path, int mode, boolean exclusive, long nowMillis) {
+    return create(OperationId.NONE, path, mode, exclusive, nowMillis);
+  }
+
+  default Mutation<FileAttr> mkdir(String path, int mode, long nowMillis) {
+    return mkdir(OperationId.NONE, path, mode, nowMillis);
+  }
+
+  default Mutation<Void> unlink(String path, long nowMillis) {
+    return unlink(OperationId.NONE, path, nowMillis);
+  }
+
+  default Mutation<Void> rmdir(String path, long nowMillis) {
+    return rmdir(OperationId.NONE, path, nowMillis);
+  }
+
+  default Mutation<Void> rename(String from, String to, long nowMillis) {
+    return rename(OperationId.NONE, from, to, nowMillis);
+  }
+
+  default Mutation<FileAttr> setAttr(String path, OptionalInt mode, OptionalLong mtimeMillis, OptionalLong size,
+      long nowMillis) {
+    return setAttr(OperationId.NONE, path, mode, mtimeMillis, size, nowMillis);
+  }
+
+  default Mutation<FileAttr> symlink(String path, String target, long nowMillis) {
+    return symlink(OperationId.NONE, path, target, nowMillis);
+  }
+
+  default Mutation<FileAttr> commit(String path, long inode, long baseVersion, Optional<RootRef> root, long size,
+      long mtimeMillis, long nowMillis) {
+    return commit(OperationId.NONE, path, inode, baseVersion, root, size, mtimeMillis, nowMillis);
+  }
 
   // ---- journal ----
 
@@ -155,10 +210,16 @@ public interface Volume extends AutoCloseable {
 
   // ---- maintenance ----
 
-  /** Deletes blocks no live version or snapshot references and untouched for {@code graceMillis}. */
+  /**
+   * Deletes blocks no live version or snapshot references and untouched for {@code graceMillis}, and forgets
+   * the senders of operation ids not seen for 30 days (with their recorded replies).
+   */
   GcReport collectGarbage(long graceMillis, long nowMillis);
 
-  record GcReport(long blocksKept, long blocksFreed, long bytesFreed) {}
+  /**
+   * @param originatorsDropped senders of operation ids forgotten because they were idle for 30 days
+   */
+  record GcReport(long blocksKept, long blocksFreed, long bytesFreed, long originatorsDropped) {}
 
   /**
    * A block whose id, length and format {@link #verifyBlock} checked; only these reach {@link #putBlocks}.

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.crypto.AccessToken.Mode;
-//IMPORT
+import dev.outpost.origin.metrics.OriginMetrics;
 import dev.outpost.origin.server.OriginFixture.TestBlock;
 import dev.outpost.protocol.AttrReply;
 import dev.outpost.protocol.ChangeEvent;
@@ -111,7 +111,7 @@ class ExactlyOnceTest {
     assertThat(attr(call(again, commit))).as("still the first reply").isEqualTo(first);
     assertThat(attr(call(again, new GetAttr("", "/f")))).isEqualTo(changed);
     assertThat(eventsAfter(seqBefore)).hasSize(2);
-//METRIC
+    assertThat(origin.server.metrics().count(OriginMetrics.DUPLICATES)).isEqualTo(2);
   }
 
   @Test
