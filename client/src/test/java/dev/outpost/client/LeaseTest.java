@@ -8,6 +8,7 @@ import dev.outpost.core.OutpostException;
 import dev.outpost.crypto.AccessToken;
 import dev.outpost.origin.embedded.EmbeddedOrigin;
 import dev.outpost.protocol.LeaseMode;
+import dev.outpost.transport.Relay;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

@@ -9,6 +9,7 @@ import dev.outpost.protocol.ChangeEvent;
 import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
+import dev.outpost.transport.Relay;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.outpost.client;
+package dev.outpost.transport;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,11 +13,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A TCP relay on 127.0.0.1 between clients and a server, standing in for the LAN: it can drop every connection
- * at once (a blip, a switch restart), refuse new ones for a while, and hold the server's answers back, so a test
- * can drop a connection while a request is known to be unanswered. Bytes are forwarded unchanged.
+ * A TCP relay on 127.0.0.1 between clients and a server, standing in for a LAN or WAN link: it can drop every
+ * connection at once (a blip, a switch restart), refuse new ones for a while, hold the server's answers back (so
+ * a test can drop a connection while a request is known to be unanswered), and fall silent: hold every byte in
+ * both directions without closing anything, as a link does whose far end vanished without a FIN. Bytes are
+ * forwarded unchanged. Shared by the tests of every module (the transport's test jar).
  */
-final class Relay implements AutoCloseable {
+public final class Relay implements AutoCloseable {
   private final ServerSocket listener;
   private final InetSocketAddress target;
   private final Set<Socket> sockets = ConcurrentHashMap.newKeySet();
@@ -25,10 +27,11 @@ final class Relay implements AutoCloseable {
   private final AtomicLong heldBytes = new AtomicLong();
   private final Object holdLock = new Object();
   private volatile boolean holding;
+  private volatile boolean silent;
   private volatile boolean refusing;
   private volatile boolean closed;
 
-  Relay(int targetPort) throws IOException {
+  public Relay(int targetPort) throws IOException {
     this.target = new InetSocketAddress(InetAddress.getLoopbackAddress(), targetPort);
     this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
     Thread acceptor = new Thread(this::acceptLoop, "relay-accept");
@@ -36,33 +39,52 @@ final class Relay implements AutoCloseable {
     acceptor.start();
   }
 
-  String address() {
-    return "127.0.0.1:" + listener.getLocalPort();
+  /** host:port to connect to instead of the server. */
+  public String address() {
+    return "127.0.0.1:" + port();
+  }
+
+  public int port() {
+    return listener.getLocalPort();
   }
 
   /** Connections accepted so far (refused ones included). */
-  int accepted() {
+  public int accepted() {
     return accepted.get();
   }
 
   /** From now on the server's bytes are kept back (not forwarded) until {@link #cutAll()}. */
-  void holdReplies() {
+  public void holdReplies() {
     heldBytes.set(0);
     holding = true;
   }
 
   /** Bytes of the server's kept back since {@link #holdReplies()}. */
-  long heldBytes() {
+  public long heldBytes() {
     return heldBytes.get();
   }
 
+  /**
+   * While on, no byte crosses in either direction, on the connections relayed now and on new ones (which are
+   * still accepted), and nothing is closed: both ends see a live TCP connection that says nothing. Off: what was
+   * held goes through, and forwarding resumes.
+   */
+  public void silence(boolean on) {
+    silent = on;
+    if (!on) {
+      synchronized (holdLock) {
+        holdLock.notifyAll();
+      }
+    }
+  }
+
   /** While set, new connections are closed as soon as they are accepted (the server seems down). */
-  void refuse(boolean on) {
+  public void refuse(boolean on) {
     refusing = on;
   }
 
   /** Closes every relayed connection on both sides; bytes held back are dropped, holding stops. */
-  void cutAll() {
+  public void cutAll() {
     holding = false;
     for (Socket s : sockets) {
       closeQuietly(s);
@@ -75,6 +97,7 @@ final class Relay implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
+    silent = false;
     closeQuietly(listener);
     cutAll();
   }
@@ -120,10 +143,10 @@ final class Relay implements AutoCloseable {
       while ((n = in.read(buf)) >= 0) {
         if (replies && holding) {
           heldBytes.addAndGet(n);
-          synchronized (holdLock) {
-            while (holding && !to.isClosed()) {
-              holdLock.wait();
-            }
+        }
+        synchronized (holdLock) {
+          while ((silent || (replies && holding)) && !to.isClosed() && !from.isClosed()) {
+            holdLock.wait();
           }
         }
         out.write(buf, 0, n);
@@ -135,6 +158,9 @@ final class Relay implements AutoCloseable {
       closeQuietly(to);
       sockets.remove(from);
       sockets.remove(to);
+      synchronized (holdLock) {
+        holdLock.notifyAll(); // the pump the other way may be holding bytes for a socket that is now closed
+      }
     }
   }
 
