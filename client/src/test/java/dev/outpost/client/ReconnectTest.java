@@ -42,6 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(120)
 class ReconnectTest {
+  /** The heartbeat timeout a client has unless its config sets one. */
+  private static final long DEFAULT_HEARTBEAT_TIMEOUT_MILLIS = 6_000;
   /** Requests failed, retried and abandoned midway must still release every buffer. */
   @RegisterExtension
   static final LeakReports leaks = new LeakReports();
@@ -186,6 +188,41 @@ class ReconnectTest {
     assertThat(next(heard)).isEqualTo("CREATED /after");
     assertThat(next(heard)).isEqualTo("CREATED /last");
     assertThat(heard).isEmpty();
+  }
+
+  @Test
+  void aServerThatFallsSilentIsNoticedWithinTheHeartbeatTimeout() throws Exception {
+    Relay lan = relay();
+    OutpostClient client = client(origin.config(lan.address()));
+    BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+    closeables.add(client.watch("/", client.welcome().journalSeq(), new ChangeListener() {
+      @Override
+      public void onStart(long currentSeq) {
+        heard.add("start");
+      }
+
+      @Override
+      public void onChange(ChangeEvent event) {
+        heard.add(event.kind() + " " + event.path());
+      }
+
+      @Override
+      public void onSuspended(OutpostException cause) {
+        heard.add("suspended");
+      }
+    }));
+    assertThat(next(heard)).isEqualTo("start");
+
+    // The proxy (or origin) vanishes without a FIN: nothing is closed, nothing answers. Only a heartbeat can
+    // tell; TCP would wait for many minutes. A generous bound over the default 6 s timeout.
+    lan.silence(true);
+    assertThat(heard.poll(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS + 2_000, TimeUnit.MILLISECONDS))
+        .as("the watch learns the connection is gone").isEqualTo("suspended");
+
+    lan.silence(false);
+    assertThat(next(heard)).isEqualTo("start");
+    client.mkdir("/heard", false);
+    assertThat(next(heard)).isEqualTo("CREATED /heard");
   }
 
   @Test

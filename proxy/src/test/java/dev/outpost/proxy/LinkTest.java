@@ -17,6 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The origin link: reconnect with backoff, sessions re-attached, subscription resumed. */
 class LinkTest {
+  /** The proxy's heartbeat timeout unless its config sets one. */
+  private static final long DEFAULT_HEARTBEAT_TIMEOUT_MILLIS = 6_000;
   @TempDir
   Path dir;
 
@@ -62,6 +64,30 @@ class LinkTest {
       f.direct().write("/before.txt", random(3, 6000), WriteOptions.DEFAULTS);
       f.awaitProxyCaughtUp();
       assertThat(readAll(viaProxy, "/before.txt")).isEqualTo(random(3, 6000));
+    }
+  }
+
+  @Test
+  void anOriginThatFallsSilentIsNoticedWithinTheHeartbeatTimeout() throws Exception {
+    try (ProxyFixture f = ProxyFixture.viaWan(dir, "")) {
+      f.awaitProxyCaughtUp();
+      assertThat(f.proxy.linkState()).isEqualTo(LinkState.UP);
+      CompletableFuture<Void> noticed = new CompletableFuture<>();
+      f.proxy.link().onStateChange(s -> {
+        if (s != LinkState.UP) {
+          noticed.complete(null);
+        }
+      });
+
+      // The origin vanishes without a FIN: nothing closes, nothing answers (TCP would wait many minutes).
+      f.wan.silence(true);
+      noticed.get(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS + 2_000, TimeUnit.MILLISECONDS);
+      assertThat(f.proxy.subscription().live()).isFalse();
+
+      f.wan.silence(false);
+      f.direct().write("/after-silence.txt", random(11, 100), WriteOptions.DEFAULTS);
+      f.awaitProxyCaughtUp();
+      assertThat(readAll(f.viaProxy(), "/after-silence.txt")).isEqualTo(random(11, 100));
     }
   }
 

@@ -13,6 +13,7 @@ import dev.outpost.origin.server.VolumeStore;
 import dev.outpost.proxy.config.ProxyConfig;
 import dev.outpost.proxy.config.ProxyConfigLoader;
 import dev.outpost.proxy.server.ProxyServer;
+import dev.outpost.transport.Relay;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -41,11 +42,17 @@ final class ProxyFixture implements AutoCloseable {
   final String adminToken;
   OriginServer origin;
   ProxyServer proxy;
+  /** The proxy's link to the origin when started {@link #viaWan}; else null. */
+  final Relay wan;
   private final String extraProxyYaml;
   private final boolean tls;
   private final List<OutpostClient> clients = new ArrayList<>();
 
   ProxyFixture(Path dir, String extraProxyYaml, boolean tls) {
+    this(dir, extraProxyYaml, tls, false);
+  }
+
+  private ProxyFixture(Path dir, String extraProxyYaml, boolean tls, boolean viaWan) {
     this.tls = tls;
     this.dir = dir;
     this.data = dir.resolve("data");
@@ -64,6 +71,7 @@ final class ProxyFixture implements AutoCloseable {
     try {
       adminToken = Files.readString(tokenFile).strip();
       startOrigin(0);
+      wan = viaWan ? new Relay(origin.address().getPort()) : null;
       Files.writeString(dir.resolve("proxy.token"), token(AccessToken.Mode.RO, "proxy-1"));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -106,6 +114,11 @@ final class ProxyFixture implements AutoCloseable {
     return new ProxyFixture(dir, "", false);
   }
 
+  /** The proxy reaches the origin through {@link #wan}, a relay the test can cut, refuse or silence. */
+  static ProxyFixture viaWan(Path dir, String extraProxyYaml) {
+    return new ProxyFixture(dir, extraProxyYaml, false, true);
+  }
+
   Path proxyConfigFile() {
     return dir.resolve("proxy.yaml");
   }
@@ -114,7 +127,7 @@ final class ProxyFixture implements AutoCloseable {
     try {
       Files.writeString(proxyConfigFile(), "volume: " + VOLUME + "\n"
           + "listen:\n  host: 127.0.0.1\n  port: 0\n"
-          + "origin:\n  host: 127.0.0.1\n  port: " + origin.address().getPort() + "\n"
+          + "origin:\n  host: 127.0.0.1\n  port: " + (wan != null ? wan.port() : origin.address().getPort()) + "\n"
           + "tokenFile: proxy.token\n"
           + "originPublicKeyFile: " + quote(new OriginDataDir(data).signingPublicKey().toString()) + "\n"
           + "cache:\n  dir: cache\n  maxBytes: 256MiB\n  syncIntervalMillis: 200\n  readerThreads: 4\n"
@@ -205,6 +218,9 @@ final class ProxyFixture implements AutoCloseable {
     }
     if (proxy != null) {
       proxy.close();
+    }
+    if (wan != null) {
+      wan.close();
     }
     origin.close();
   }
