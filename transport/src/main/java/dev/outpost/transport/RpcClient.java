@@ -8,6 +8,7 @@ import dev.outpost.protocol.ErrorReply;
 import dev.outpost.protocol.Frame;
 import dev.outpost.protocol.Frames;
 import dev.outpost.protocol.Hello;
+import dev.outpost.protocol.Ping;
 import dev.outpost.protocol.ProtocolVersion;
 import dev.outpost.protocol.Reply;
 import dev.outpost.protocol.Request;
@@ -22,6 +23,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
@@ -43,27 +47,61 @@ import org.slf4j.LoggerFactory;
  * connection does not come back ({@link RpcLink} replaces it). Thread-safe. Futures and {@link ReplyStream}
  * callbacks complete on the connection's event loop: chain blocking work with the *Async variants onto your own
  * executor.
+ *
+ * <p>Once welcomed, the connection keeps a {@link Heartbeat}: a PING after {@code intervalMillis} without a
+ * write, and closed as lost after {@code timeoutMillis} without a read (Netty's {@link IdleStateHandler}, first
+ * in the pipeline, so bytes of a large frame still arriving count). A PING unanswered for an interval with
+ * nothing else heard meanwhile makes the connection {@link #isOverdue() overdue} until the server is heard again.
  */
 public final class RpcClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RpcClient.class);
 
-  /** Where to connect and how. */
-  public record Options(String agent, String token, Optional<SslContext> tls, int maxFrameBytes, Duration connectTimeout) {
+  /**
+   * Where to connect and how.
+   *
+   * @param connectTimeout for the TCP connect and, separately, for the handshake (HELLO to WELCOME)
+   * @param heartbeat the liveness check of a welcomed connection
+   */
+  public record Options(String agent, String token, Optional<SslContext> tls, int maxFrameBytes, Duration connectTimeout,
+      Heartbeat heartbeat) {
+    /** Plain TCP, 2 MiB frames, a 10 s connect timeout, {@link Heartbeat#DEFAULT}. */
     public static Options plain(String agent, String token) {
-      return new Options(agent, token, Optional.empty(), Frames.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(10));
+      return new Options(agent, token, Optional.empty(), Frames.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(10),
+          Heartbeat.DEFAULT);
     }
 
     public Options withTls(SslContext ctx) {
-      return new Options(agent, token, Optional.of(ctx), maxFrameBytes, connectTimeout);
+      return new Options(agent, token, Optional.of(ctx), maxFrameBytes, connectTimeout, heartbeat);
+    }
+
+    public Options withMaxFrameBytes(int bytes) {
+      return new Options(agent, token, tls, bytes, connectTimeout, heartbeat);
+    }
+
+    public Options withConnectTimeout(Duration timeout) {
+      return new Options(agent, token, tls, maxFrameBytes, timeout, heartbeat);
+    }
+
+    public Options withHeartbeat(Heartbeat h) {
+      return new Options(agent, token, tls, maxFrameBytes, connectTimeout, h);
     }
   }
 
   private final Channel channel;
   private final InetSocketAddress remote;
+  private final Heartbeat heartbeat;
   private final Map<Integer, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicInteger nextRequestId = new AtomicInteger(1);
   private volatile PushHandler pushHandler = (session, r) -> ReferenceCountUtil.release(r);
+  private volatile Consumer<Boolean> overdueListener = o -> { };
   private volatile Welcome welcome;
+  /** Why the connection closed, as the first to know said (heartbeat, I/O error, our own close). */
+  private volatile String closeReason;
+  private volatile boolean overdue;
+  // Heartbeat state, touched only on the event loop.
+  private boolean pinging;
+  private boolean heartbeatLost;
+  private long lastFrameNanos = System.nanoTime();
 
   private sealed interface Pending permits Single, Streamed {}
 
@@ -71,9 +109,10 @@ public final class RpcClient implements AutoCloseable {
 
   private record Streamed(ReplyStream stream) implements Pending {}
 
-  private RpcClient(Channel channel, InetSocketAddress remote) {
+  private RpcClient(Channel channel, InetSocketAddress remote, Heartbeat heartbeat) {
     this.channel = channel;
     this.remote = remote;
+    this.heartbeat = heartbeat;
   }
 
   /**
@@ -108,12 +147,15 @@ public final class RpcClient implements AutoCloseable {
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {
+            // First, so raw bytes count as heard (a large frame still arriving, TLS records).
+            ch.pipeline().addLast("idle", new IdleStateHandler(false, options.heartbeat().timeoutMillis(),
+                options.heartbeat().intervalMillis(), 0, TimeUnit.MILLISECONDS));
             options.tls().ifPresent(ctx -> ch.pipeline().addLast("tls",
                 ctx.newHandler(ch.alloc(), remote.getHostString(), remote.getPort())));
             ch.pipeline().addLast("flush", new FlushConsolidationHandler(64, true));
             ch.pipeline().addLast("writability", new WritabilityWaiters());
             Frames.install(ch.pipeline(), options.maxFrameBytes());
-            RpcClient client = new RpcClient(ch, remote);
+            RpcClient client = new RpcClient(ch, remote, options.heartbeat());
             holder[0] = client;
             ch.pipeline().addLast("client", client.new Inbound());
           }
@@ -230,6 +272,31 @@ public final class RpcClient implements AutoCloseable {
     return channel.isActive();
   }
 
+  /**
+   * True while a heartbeat PING has gone unanswered for an interval and nothing else was heard meanwhile: the
+   * server may be gone, and the connection is closed if it stays silent for the heartbeat timeout.
+   */
+  public boolean isOverdue() {
+    return overdue;
+  }
+
+  /**
+   * Sets who learns when the connection becomes {@link #isOverdue() overdue} ({@code true}) and when the server
+   * is heard from again ({@code false}); replaces the previous listener. Called on the event loop: do not block.
+   */
+  public void onOverdue(Consumer<Boolean> listener) {
+    this.overdueListener = listener;
+  }
+
+  /**
+   * Why the connection closed ("no answer for 6000 ms (heartbeat timeout)", "Connection reset by peer", "closed
+   * by the server", "closed"), or empty while it is open.
+   */
+  public Optional<String> closeReason() {
+    String r = closeReason;
+    return r != null ? Optional.of(r) : channel.isActive() ? Optional.empty() : Optional.of("closed by the server");
+  }
+
   /** Completes when the connection closes, for whatever reason. */
   public CompletableFuture<Void> closed() {
     CompletableFuture<Void> f = new CompletableFuture<>();
@@ -244,7 +311,46 @@ public final class RpcClient implements AutoCloseable {
 
   @Override
   public void close() {
+    closing("closed");
     channel.close();
+  }
+
+  /** Records the first reason given for the close; true if it was this one. */
+  private boolean closing(String reason) {
+    if (closeReason == null && channel.isActive()) {
+      closeReason = reason;
+      return true;
+    }
+    return false;
+  }
+
+  /** A PING on the connection's own session, unless one is unanswered already (event loop only). */
+  private void ping() {
+    if (pinging || !channel.isActive()) {
+      return;
+    }
+    pinging = true;
+    long sentNanos = System.nanoTime();
+    call(0, new Ping(sentNanos)).whenComplete((reply, err) -> {
+      ReferenceCountUtil.release(reply);
+      pinging = false; // answered or lost, on the event loop either way
+    });
+    channel.eventLoop().schedule(() -> {
+      boolean heardSince = lastFrameNanos - sentNanos > 0;
+      if (pinging && !heardSince && channel.isActive() && !overdue) {
+        overdue = true;
+        log.debug("no answer from {} to a heartbeat within {} ms", remote, heartbeat.intervalMillis());
+        notifyOverdue(true);
+      }
+    }, heartbeat.intervalMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void notifyOverdue(boolean now) {
+    try {
+      overdueListener.accept(now);
+    } catch (RuntimeException e) {
+      log.warn("overdue listener failed for {}", remote, e);
+    }
   }
 
   private int send(int session, Request request, Pending p) {
@@ -297,6 +403,12 @@ public final class RpcClient implements AutoCloseable {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, Frame frame) {
+      lastFrameNanos = System.nanoTime();
+      if (overdue) {
+        overdue = false;
+        log.debug("{} is heard from again", remote);
+        notifyOverdue(false);
+      }
       if (!(frame.message() instanceof Reply reply)) {
         ReferenceCountUtil.release(frame.message());
         log.warn("server {} sent a request; closing", remote);
@@ -342,9 +454,30 @@ public final class RpcClient implements AutoCloseable {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+      if (!(evt instanceof IdleStateEvent idle)) {
+        ctx.fireUserEventTriggered(evt);
+        return;
+      }
+      if (welcome == null) {
+        return; // the handshake has its own timeout, and a PING before HELLO would be refused
+      }
+      if (idle.state() == IdleState.WRITER_IDLE) {
+        ping();
+      } else if (idle.state() == IdleState.READER_IDLE) {
+        String why = "no answer for " + heartbeat.timeoutMillis() + " ms (heartbeat timeout)";
+        log.debug("{}: {}; closing", remote, why);
+        heartbeatLost = closing(why);
+        ctx.close();
+      }
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+      // The heartbeat's verdict is worth passing on; other closes read as before ("connection closed").
+      String why = heartbeatLost ? "connection lost: " + closeReason : "connection closed";
       for (Integer id : pending.keySet()) {
-        fail(id, lost("connection closed", true));
+        fail(id, lost(why, true));
       }
       ctx.fireChannelInactive();
     }
@@ -352,6 +485,7 @@ public final class RpcClient implements AutoCloseable {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       log.debug("connection to {} failed: {}", remote, cause.toString());
+      closing(cause.getMessage() != null ? cause.getMessage() : cause.toString());
       ctx.close();
     }
   }

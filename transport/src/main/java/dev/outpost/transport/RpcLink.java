@@ -20,15 +20,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A connection that comes back. It holds one {@link RpcClient} at a time — a generation — and once that
- * closes, connects again in the background with the same options (address, token, TLS), attempts spaced by
- * a jittered exponential {@link Backoff}, until it is closed. A server that comes back serving another volume
- * is refused like an unreachable one.
+ * closes, connects again in the background with the same options (address, token, TLS, heartbeat), attempts
+ * spaced by a jittered exponential {@link Backoff}, until it is closed. A server that comes back serving another
+ * volume is refused like an unreachable one. A link made with {@link #start} needs no first connection: it is
+ * down until the server can be reached (a proxy starting while its WAN is down), and keeps trying.
  *
  * <p>Callers take the live connection from {@link #generation()}, which waits a bounded time while the link is
  * down and then fails UNAVAILABLE; a waiting caller also brings a far-off attempt forward, so a call never waits
  * in vain behind a long backoff. What to do about requests a lost connection left unanswered is the caller's
  * decision (they fail with {@link ConnectionLostException}): only the caller knows whether one is safe to send
- * again. Listeners registered with {@link #onUp} learn of every new generation, e.g. to subscribe again.
+ * again. Listeners registered with {@link #onUp} learn of every new generation, e.g. to subscribe again; a
+ * {@link Listener} also learns of losses, failed attempts and overdue heartbeats (to tell how healthy the link
+ * is).
  *
  * <p>Thread-safe. Futures and listeners run on the link's event loop (or the thread that caused the event): do
  * not block in them.
@@ -43,6 +46,27 @@ public final class RpcLink implements AutoCloseable {
     }
   }
 
+  /**
+   * Learns what happens to the link. Called on the link's event loop (or the thread that caused the event), in
+   * order for one generation: do not block.
+   */
+  public interface Listener {
+    /** {@code g} is up; called before any caller waiting in {@link #generation()} gets it. */
+    default void up(Generation g) {}
+
+    /** {@code g}'s connection closed, for {@code reason} ({@link RpcClient#closeReason()}); reconnecting. */
+    default void lost(Generation g, String reason) {}
+
+    /**
+     * A connection attempt failed: the server is unreachable, refused the handshake, or serves another volume;
+     * called before callers waiting in {@link #generation()} learn of a refusal.
+     */
+    default void attemptFailed(OutpostException error) {}
+
+    /** A heartbeat reply of {@code g} became overdue ({@code true}) or the server was heard again ({@code false}). */
+    default void overdue(Generation g, boolean overdue) {}
+  }
+
   private final EventLoopGroup group;
   private final InetSocketAddress remote;
   private final RpcClient.Options options;
@@ -50,6 +74,7 @@ public final class RpcLink implements AutoCloseable {
   private final long waitMillis;
   private final String volume;
   private final List<Consumer<Generation>> upListeners = new CopyOnWriteArrayList<>();
+  private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
   private volatile Generation current;
   private volatile Welcome lastWelcome;
@@ -72,6 +97,7 @@ public final class RpcLink implements AutoCloseable {
     this.backoff = backoff;
     this.waitMillis = wait.toMillis();
     this.volume = volume;
+    this.downSinceNanos = System.nanoTime();
   }
 
   /**
@@ -86,6 +112,25 @@ public final class RpcLink implements AutoCloseable {
     RpcClient first = RpcClient.connect(group, remote, options);
     RpcLink link = new RpcLink(group, remote, options, backoff, wait, first.welcome().volume());
     link.up(first);
+    return link;
+  }
+
+  /**
+   * A link that connects in the background, now and after every loss, trying for ever (spaced by {@code
+   * backoff}) until it is closed; nothing is refused for good, since the server may be fixed or come back.
+   * Returns at once. Until the first connection {@link #generation()} waits as after a loss.
+   *
+   * @param volume the volume the server must serve; a server serving another is refused like an unreachable one
+   * @param wait how long {@link #generation()} waits for a connection before failing UNAVAILABLE
+   * @param listener registered before the first attempt, so it misses no event
+   */
+  public static RpcLink start(EventLoopGroup group, InetSocketAddress remote, RpcClient.Options options,
+      Backoff backoff, Duration wait, String volume, Listener listener) {
+    RpcLink link = new RpcLink(group, remote, options, backoff, wait, volume);
+    link.listeners.add(listener);
+    synchronized (link.lock) {
+      link.scheduleLocked(0);
+    }
     return link;
   }
 
@@ -131,6 +176,18 @@ public final class RpcLink implements AutoCloseable {
     return lastWelcome;
   }
 
+  /** The error of the last failed connection attempt since the link was last up, if any. */
+  public Optional<OutpostException> lastError() {
+    synchronized (lock) {
+      return Optional.ofNullable(lastError);
+    }
+  }
+
+  /** The volume the server must serve. */
+  public String volume() {
+    return volume;
+  }
+
   /** Connections made after the first one. */
   public long reconnects() {
     synchronized (lock) {
@@ -157,6 +214,15 @@ public final class RpcLink implements AutoCloseable {
 
   public void removeOnUp(Consumer<Generation> listener) {
     upListeners.remove(listener);
+  }
+
+  /**
+   * Adds a listener of every event of the link; if the link is up now, it first learns of that generation (a
+   * generation coming up meanwhile may be told twice).
+   */
+  public void addListener(Listener listener) {
+    listeners.add(listener);
+    current().ifPresent(listener::up);
   }
 
   /** Stops reconnecting, fails those waiting for a connection and closes the current one. */
@@ -205,9 +271,9 @@ public final class RpcLink implements AutoCloseable {
       log.info("reconnected to {} (volume {}, journal seq {}, connection {})", hostPort(), g.welcome().volume(),
           g.welcome().journalSeq(), g.number());
     }
-    // Runs at once if the connection closed meanwhile.
-    rpc.closed().thenRun(() -> lost(g));
-    ready.complete(g);
+    rpc.onOverdue(late -> each(l -> l.overdue(g, late)));
+    // Listeners first: whoever routes pushes or tracks health knows of g before any caller uses it.
+    each(l -> l.up(g));
     for (Consumer<Generation> l : upListeners) {
       try {
         l.accept(g);
@@ -215,9 +281,23 @@ public final class RpcLink implements AutoCloseable {
         log.warn("listener of the connection to {} failed", hostPort(), e);
       }
     }
+    // Runs at once if the connection closed meanwhile.
+    rpc.closed().thenRun(() -> lost(g));
+    ready.complete(g);
+  }
+
+  private void each(Consumer<Listener> event) {
+    for (Listener l : listeners) {
+      try {
+        event.accept(l);
+      } catch (RuntimeException e) {
+        log.warn("listener of the connection to {} failed", hostPort(), e);
+      }
+    }
   }
 
   private void lost(Generation g) {
+    String reason = g.rpc().closeReason().orElse("closed");
     synchronized (lock) {
       if (current != g) {
         return;
@@ -230,7 +310,8 @@ public final class RpcLink implements AutoCloseable {
       }
       scheduleLocked();
     }
-    log.warn("connection to {} lost; reconnecting", hostPort());
+    log.warn("connection to {} lost ({}); reconnecting", hostPort(), reason);
+    each(l -> l.lost(g, reason));
   }
 
   private void attempt() {
@@ -245,7 +326,7 @@ public final class RpcLink implements AutoCloseable {
       if (err == null && !volume.equals(rpc.welcome().volume())) {
         rpc.close();
         err = new OutpostException(ErrorCode.INVALID_ARGUMENT,
-            hostPort() + " now serves volume " + rpc.welcome().volume() + ", not " + volume);
+            hostPort() + " serves volume " + rpc.welcome().volume() + ", not " + volume);
       }
       if (err != null) {
         failed(Errors.unwrap(err));
@@ -272,11 +353,20 @@ public final class RpcLink implements AutoCloseable {
       }
       scheduleLocked();
     }
+    if (n == 1 || n % 10 == 0) {
+      log.warn("cannot {} {} (attempt {}): {}", generationsSoFar() == 0 ? "connect to" : "reconnect to", hostPort(), n,
+          e.getMessage());
+    }
+    // Listeners first, as for up: whoever keeps the link's health has the refusal before a waiter hears of it.
+    each(l -> l.attemptFailed(e));
     if (refused != null) {
       refused.completeExceptionally(e);
     }
-    if (n == 1 || n % 10 == 0) {
-      log.warn("cannot reconnect to {} (attempt {}): {}", hostPort(), n, e.getMessage());
+  }
+
+  private long generationsSoFar() {
+    synchronized (lock) {
+      return generations;
     }
   }
 

@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -134,7 +135,7 @@ class RpcLinkTest {
         .satisfies(e -> {
           OutpostException oe = Errors.unwrap(e);
           assertThat(oe.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
-          assertThat(oe.getMessage()).endsWith("now serves volume another, not vol");
+          assertThat(oe.getMessage()).endsWith("serves volume another, not vol");
         });
     assertThat(link.current()).isEmpty();
   }
@@ -163,13 +164,132 @@ class RpcLinkTest {
 
     // Nothing is closed and nothing answers: only the heartbeat can tell (TCP would wait many minutes).
     wan.silence(true);
+    long silentAt = System.nanoTime();
     // A generous bound over the timeout: the test is about noticing at all, within seconds.
     g1.rpc().closed().get(DEFAULT_HEARTBEAT_TIMEOUT_MILLIS + 2_000, TimeUnit.MILLISECONDS);
+    System.out.printf("silent server noticed after %d ms (default heartbeat: %d ms / %d ms)%n",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silentAt), Heartbeat.DEFAULT.intervalMillis(),
+        Heartbeat.DEFAULT.timeoutMillis());
     assertThat(g1.rpc().isOpen()).isFalse();
 
     wan.silence(false);
     RpcLink.Generation g2 = afterLosing(link, 1).get(20, TimeUnit.SECONDS);
     assertThat(g2.rpc().call(new Ping(9)).get(10, TimeUnit.SECONDS)).isEqualTo(new Pong(9));
+  }
+
+  @Test
+  void aQuietConnectionIsKeptAliveByItsHeartbeat() throws Exception {
+    RpcServer s = server(0);
+    Heartbeat fast = new Heartbeat(100, 1_000);
+    RpcLink link = link(s.address(), Duration.ofSeconds(20), fast);
+    RpcLink.Generation g1 = link.generation().join();
+    // Three timeouts of nothing but heartbeats: each PONG is a read, so the connection stays.
+    Thread.sleep(3 * fast.timeoutMillis());
+    assertThat(g1.rpc().isOpen()).isTrue();
+    assertThat(link.current()).contains(g1);
+  }
+
+  @Test
+  void aHeartbeatReplyOverdueIsReportedAndClearedWhenTheServerIsHeardAgain() throws Exception {
+    RpcServer s = server(0);
+    Relay wan = new Relay(s.port());
+    closeables.add(wan);
+    RpcLink link = link(new InetSocketAddress("127.0.0.1", wan.port()), Duration.ofSeconds(20),
+        new Heartbeat(300, 30_000));
+    LinkedBlockingQueue<String> events = new LinkedBlockingQueue<>();
+    link.addListener(new RpcLink.Listener() {
+      @Override
+      public void up(RpcLink.Generation g) {
+        events.add("up " + g.number());
+      }
+
+      @Override
+      public void lost(RpcLink.Generation g, String reason) {
+        events.add("lost " + g.number());
+      }
+
+      @Override
+      public void overdue(RpcLink.Generation g, boolean overdue) {
+        events.add((overdue ? "overdue " : "heard ") + g.number());
+      }
+    });
+    assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("up 1");
+
+    wan.silence(true);
+    awaitEvent(events, "overdue 1"); // a loaded machine may have been late once before: skip that
+    assertThat(link.current().orElseThrow().rpc().isOverdue()).isTrue();
+    wan.silence(false);
+    assertThat(events.poll(10, TimeUnit.SECONDS)).isEqualTo("heard 1");
+    assertThat(link.current().orElseThrow().number()).isEqualTo(1);
+    assertThat(link.current().orElseThrow().rpc().isOverdue()).isFalse();
+  }
+
+  @Test
+  void aSilentServerIsLostForTheHeartbeatTimeoutAndPendingRequestsSaySo() throws Exception {
+    RpcServer s = server(0);
+    Relay wan = new Relay(s.port());
+    closeables.add(wan);
+    RpcLink link = link(new InetSocketAddress("127.0.0.1", wan.port()), Duration.ofSeconds(20),
+        new Heartbeat(100, 500));
+    CompletableFuture<String> lost = new CompletableFuture<>();
+    link.addListener(new RpcLink.Listener() {
+      @Override
+      public void lost(RpcLink.Generation g, String reason) {
+        lost.complete(reason);
+      }
+    });
+    RpcLink.Generation g1 = link.generation().join();
+    wan.silence(true);
+    CompletableFuture<?> unanswered = g1.rpc().call(new Ping(3));
+
+    assertThat(lost.get(10, TimeUnit.SECONDS)).isEqualTo("no answer for 500 ms (heartbeat timeout)");
+    assertThatThrownBy(() -> unanswered.get(10, TimeUnit.SECONDS))
+        .satisfies(e -> assertThat(Errors.unwrap(e)).isInstanceOfSatisfying(ConnectionLostException.class, c -> {
+          assertThat(c.sent()).isTrue();
+          assertThat(c.getMessage()).endsWith("connection lost: no answer for 500 ms (heartbeat timeout)");
+        }));
+  }
+
+  @Test
+  void aLinkStartedWhileTheServerIsDownConnectsOnceItIsUp() throws Exception {
+    RpcServer probe = server(0);
+    int port = probe.port();
+    probe.close();
+    LinkedBlockingQueue<OutpostException> failures = new LinkedBlockingQueue<>();
+    RpcLink link = RpcLink.start(group, new InetSocketAddress("127.0.0.1", port),
+        RpcClient.Options.plain("test", "good"), new Backoff(10, 100), Duration.ofMillis(200), "vol", failures(failures));
+    closeables.add(link);
+
+    assertThat(failures.poll(10, TimeUnit.SECONDS)).isNotNull();
+    assertThat(link.current()).isEmpty();
+    assertThat(link.lastError()).hasValueSatisfying(e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE));
+    assertThatThrownBy(() -> link.generation().join())
+        .satisfies(e -> assertThat(Errors.unwrap(e).getMessage()).startsWith(hostPort(probe.address()) + " is unreachable"));
+
+    server(port);
+    RpcLink.Generation g = link.generation().get(10, TimeUnit.SECONDS);
+    assertThat(g.number()).isEqualTo(1);
+    assertThat(g.rpc().call(new Ping(4)).join()).isEqualTo(new Pong(4));
+    assertThat(link.lastError()).isEmpty();
+    assertThat(link.reconnects()).isZero();
+  }
+
+  @Test
+  void aLinkStartedTowardsAServerOfAnotherVolumeKeepsRefusingItAndSaysWhy() throws Exception {
+    RpcServer s = server(0);
+    volume = "another";
+    LinkedBlockingQueue<OutpostException> failures = new LinkedBlockingQueue<>();
+    RpcLink link = RpcLink.start(group, s.address(), RpcClient.Options.plain("test", "good"), new Backoff(10, 50),
+        Duration.ofSeconds(20), "vol", failures(failures));
+    closeables.add(link);
+    for (int i = 0; i < 3; i++) { // tried again and again, refused each time
+      OutpostException e = failures.poll(10, TimeUnit.SECONDS);
+      assertThat(e).isNotNull();
+      assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+      assertThat(e.getMessage()).isEqualTo(hostPort(s.address()) + " serves volume another, not vol");
+    }
+    assertThat(link.current()).isEmpty();
+    assertThat(link.lastError().orElseThrow().getMessage()).endsWith("serves volume another, not vol");
   }
 
   @Test
@@ -183,6 +303,27 @@ class RpcLinkTest {
     }
     assertThatThrownBy(() -> new Backoff(500, 100)).isInstanceOf(OutpostException.class)
         .hasMessageContaining("max delay 100 ms");
+  }
+
+  private static RpcLink.Listener failures(LinkedBlockingQueue<OutpostException> into) {
+    return new RpcLink.Listener() {
+      @Override
+      public void attemptFailed(OutpostException error) {
+        into.add(error);
+      }
+    };
+  }
+
+  /** Takes events until {@code expected}; only overdue/heard pairs of a late reply may come before it. */
+  private static void awaitEvent(LinkedBlockingQueue<String> events, String expected) throws InterruptedException {
+    while (true) {
+      String e = events.poll(10, TimeUnit.SECONDS);
+      assertThat(e).as("waiting for " + expected).isNotNull();
+      if (e.equals(expected)) {
+        return;
+      }
+      assertThat(e).as("before " + expected).matches("(overdue|heard) \\d+");
+    }
   }
 
   /**
@@ -208,7 +349,12 @@ class RpcLinkTest {
   }
 
   private RpcLink link(InetSocketAddress address, Duration wait) {
-    RpcLink link = RpcLink.connect(group, address, RpcClient.Options.plain("test", "good"), new Backoff(10, 100), wait);
+    return link(address, wait, Heartbeat.DEFAULT);
+  }
+
+  private RpcLink link(InetSocketAddress address, Duration wait, Heartbeat heartbeat) {
+    RpcLink link = RpcLink.connect(group, address, RpcClient.Options.plain("test", "good").withHeartbeat(heartbeat),
+        new Backoff(10, 100), wait);
     closeables.add(link);
     return link;
   }

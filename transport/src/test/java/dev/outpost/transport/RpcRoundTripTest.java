@@ -298,7 +298,7 @@ class RpcRoundTripTest {
     assertThatThrownBy(() -> c.call(new Ping(1)).get(5, TimeUnit.SECONDS))
         .satisfies(e -> assertThat(Errors.unwrap(e).code()).isEqualTo(ErrorCode.UNAVAILABLE));
     assertThatThrownBy(() -> RpcClient.connect(group, new InetSocketAddress("127.0.0.1", 1),
-        new RpcClient.Options("t", "good", Optional.empty(), Frames.DEFAULT_MAX_FRAME_BYTES, Duration.ofSeconds(2))))
+        RpcClient.Options.plain("t", "good").withConnectTimeout(Duration.ofSeconds(2))))
         .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE))
         .hasMessageContaining("127.0.0.1:1");
   }
