@@ -25,7 +25,8 @@ import picocli.CommandLine.Option;
  */
 public final class ClientOptions {
   static final Set<String> KEYS = Set.of("server", "token", "tokenFile", "keyFile", "tlsCa", "tlsCert", "tlsKey",
-      "parallelism", "readAheadBytes", "connectTimeoutMillis", "reconnectInitialMillis", "reconnectMaxMillis");
+      "parallelism", "readAheadBytes", "connectTimeoutMillis", "reconnectInitialMillis", "reconnectMaxMillis",
+      "heartbeatIntervalMillis", "heartbeatTimeoutMillis");
   /** How long a command waits to (re)connect before it fails UNAVAILABLE, unless the config file says otherwise. */
   static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
 
@@ -120,6 +121,16 @@ public final class ClientOptions {
         long initial = ri != null ? parseLong(cl, "reconnectInitialMillis", ri) : c.reconnect().initialMillis();
         long max = rm != null ? parseLong(cl, "reconnectMaxMillis", rm) : Math.max(initial, c.reconnect().maxMillis());
         c = c.withReconnect(new ClientConfig.Reconnect(initial, max));
+      }
+      // How a server that vanished without closing the connection is noticed; a lone interval keeps the
+      // default ratio of timeout to interval (3).
+      String hi = file.get("heartbeatIntervalMillis");
+      String ht = file.get("heartbeatTimeoutMillis");
+      if (hi != null || ht != null) {
+        long interval = hi != null ? parseLong(cl, "heartbeatIntervalMillis", hi) : c.heartbeat().intervalMillis();
+        long timeout = ht != null ? parseLong(cl, "heartbeatTimeoutMillis", ht)
+            : Math.max(c.heartbeat().timeoutMillis(), 3 * interval);
+        c = c.withHeartbeat(new ClientConfig.Heartbeat(interval, timeout));
       }
       return c;
     } catch (OutpostException e) {

@@ -176,18 +176,26 @@ class OutpostCliTest {
     assertThat(raw("ls", "/", "--config", props.toString()).out()).contains("cfg/");
     Path reconnecting = dir.resolve("reconnect.yaml");
     Files.writeString(reconnecting, "server: " + origin.address() + "\ntokenFile: " + tokenFile + "\nkeyFile: "
-        + origin.keyFile() + "\nconnectTimeoutMillis: 2500\nreconnectInitialMillis: 50\nreconnectMaxMillis: 700\n");
+        + origin.keyFile() + "\nconnectTimeoutMillis: 2500\nreconnectInitialMillis: 50\nreconnectMaxMillis: 700\n"
+        + "heartbeatIntervalMillis: 500\nheartbeatTimeoutMillis: 1500\n");
     ClientOptions options = new ClientOptions();
     options.configFile = reconnecting;
     ClientConfig c = options.config(new CommandLine(options));
     assertThat(c.connectTimeout()).isEqualTo(Duration.ofMillis(2500));
     assertThat(c.reconnect()).isEqualTo(new ClientConfig.Reconnect(50, 700));
+    assertThat(c.heartbeat()).isEqualTo(new ClientConfig.Heartbeat(500, 1500));
     assertThat(raw("ls", "/", "--config", reconnecting.toString()).out()).contains("cfg/");
     Path badDelay = dir.resolve("bad-delay.yaml");
     Files.writeString(badDelay, "server: x:1\ntoken: t\nkeyFile: k\nreconnectInitialMillis: 0\n");
     Run delay = raw("ls", "/", "--config", badDelay.toString());
     assertThat(delay.code()).isEqualTo(2);
     assertThat(delay.err()).contains("reconnect.initialMillis");
+    Path badHeartbeat = dir.resolve("bad-heartbeat.yaml");
+    Files.writeString(badHeartbeat, "server: x:1\ntoken: t\nkeyFile: k\nheartbeatIntervalMillis: 1000\n"
+        + "heartbeatTimeoutMillis: 1500\n");
+    Run heartbeat = raw("ls", "/", "--config", badHeartbeat.toString());
+    assertThat(heartbeat.code()).isEqualTo(2);
+    assertThat(heartbeat.err()).contains("heartbeat.timeoutMillis: 1500 is not valid (expected 2000..3600000, at least twice the interval)");
     Path bad = dir.resolve("bad.yaml");
     Files.writeString(bad, "server: x:1\nsurver: y\n");
     Run r = raw("ls", "/", "--config", bad.toString());

@@ -1,5 +1,10 @@
 package dev.outpost.client;
 
+import static dev.outpost.transport.Heartbeat.MAX_INTERVAL_MILLIS;
+import static dev.outpost.transport.Heartbeat.MAX_TIMEOUT_MILLIS;
+import static dev.outpost.transport.Heartbeat.MIN_INTERVAL_MILLIS;
+import static dev.outpost.transport.Heartbeat.minTimeoutMillis;
+
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import java.net.InetSocketAddress;
@@ -22,10 +27,11 @@ import java.util.Optional;
  * @param connectTimeout how long to wait for the server's WELCOME; after the connection is lost, how long a call
  *     waits for the reconnection before failing UNAVAILABLE
  * @param reconnect the delays between reconnection attempts after the connection is lost
+ * @param heartbeat how a server that vanished without closing the connection is noticed
  */
 public record ClientConfig(String server, String token, Path keyFile, Optional<Path> tlsCa,
     Optional<ClientCert> tlsClientCert, long readAheadBytes, int parallelism, Duration connectTimeout,
-    Reconnect reconnect) {
+    Reconnect reconnect, Heartbeat heartbeat) {
 
   /**
    * Jittered exponential backoff between reconnection attempts: the first after about {@code initialMillis}, each
@@ -46,6 +52,31 @@ public record ClientConfig(String server, String token, Path keyFile, Optional<P
     }
   }
 
+  /**
+   * The connection's heartbeat: a PING after {@code intervalMillis} without sending anything, and the connection
+   * taken for lost (and reconnected) after {@code timeoutMillis} without hearing anything from the server, so a
+   * mount notices a proxy that vanished without closing the connection (power cut, cable pulled) within seconds.
+   *
+   * @param intervalMillis 50..600,000
+   * @param timeoutMillis 2 × intervalMillis..3,600,000
+   */
+  public record Heartbeat(long intervalMillis, long timeoutMillis) {
+    public Heartbeat {
+      // The ranges are the transport's (one place); the messages name this config's settings.
+      if (intervalMillis < MIN_INTERVAL_MILLIS || intervalMillis > MAX_INTERVAL_MILLIS) {
+        throw bad("heartbeat.intervalMillis", intervalMillis, MIN_INTERVAL_MILLIS + ".." + MAX_INTERVAL_MILLIS);
+      }
+      long min = minTimeoutMillis(intervalMillis);
+      if (timeoutMillis < min || timeoutMillis > MAX_TIMEOUT_MILLIS) {
+        throw bad("heartbeat.timeoutMillis", timeoutMillis, min + ".." + MAX_TIMEOUT_MILLIS + ", at least twice the interval");
+      }
+    }
+
+    dev.outpost.transport.Heartbeat toTransport() {
+      return new dev.outpost.transport.Heartbeat(intervalMillis, timeoutMillis);
+    }
+  }
+
   /** A client certificate chain and its unencrypted PKCS#8 key, both PEM files. */
   public record ClientCert(Path cert, Path key) {
     public ClientCert {
@@ -61,6 +92,9 @@ public record ClientConfig(String server, String token, Path keyFile, Optional<P
   public static final int MAX_PARALLELISM = 256;
   /** A LAN to a branch proxy: retry soon, and never wait long once it is back. */
   public static final Reconnect DEFAULT_RECONNECT = new Reconnect(100, 5_000);
+  /** A PING after 2 s of quiet; the server is taken for gone after 6 s without a byte from it. */
+  public static final Heartbeat DEFAULT_HEARTBEAT = new Heartbeat(
+      dev.outpost.transport.Heartbeat.DEFAULT.intervalMillis(), dev.outpost.transport.Heartbeat.DEFAULT.timeoutMillis());
 
   public ClientConfig {
     if (server == null || server.isBlank()) {
@@ -90,42 +124,51 @@ public record ClientConfig(String server, String token, Path keyFile, Optional<P
     if (reconnect == null) {
       throw bad("reconnect", null, "initial and max delays");
     }
+    if (heartbeat == null) {
+      throw bad("heartbeat", null, "interval and timeout");
+    }
   }
 
   /**
    * A config with the defaults: 8 MiB read-ahead, parallelism = available processors (at least 2), 10 s connect
-   * timeout, reconnection after 100 ms doubling up to 5 s.
+   * timeout, reconnection after 100 ms doubling up to 5 s, a heartbeat every 2 s with a 6 s timeout.
    */
   public static ClientConfig of(String server, String token, Path keyFile) {
     return new ClientConfig(server, token, keyFile, Optional.empty(), Optional.empty(), DEFAULT_READ_AHEAD_BYTES,
-        Math.max(2, Runtime.getRuntime().availableProcessors()), Duration.ofSeconds(10), DEFAULT_RECONNECT);
+        Math.max(2, Runtime.getRuntime().availableProcessors()), Duration.ofSeconds(10), DEFAULT_RECONNECT,
+        DEFAULT_HEARTBEAT);
   }
 
   public ClientConfig withTlsCa(Path ca) {
-    return new ClientConfig(server, token, keyFile, Optional.of(ca), tlsClientCert, readAheadBytes, parallelism, connectTimeout, reconnect);
+    return new ClientConfig(server, token, keyFile, Optional.of(ca), tlsClientCert, readAheadBytes, parallelism, connectTimeout, reconnect, heartbeat);
   }
 
   /** Mutual TLS: present this certificate (needs {@link #withTlsCa} as well). */
   public ClientConfig withTlsClientCert(Path cert, Path key) {
     return new ClientConfig(server, token, keyFile, tlsCa, Optional.of(new ClientCert(cert, key)), readAheadBytes,
-        parallelism, connectTimeout, reconnect);
+        parallelism, connectTimeout, reconnect, heartbeat);
   }
 
   public ClientConfig withReadAheadBytes(long bytes) {
-    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, bytes, parallelism, connectTimeout, reconnect);
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, bytes, parallelism, connectTimeout, reconnect, heartbeat);
   }
 
   public ClientConfig withParallelism(int threads) {
-    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, threads, connectTimeout, reconnect);
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, threads, connectTimeout, reconnect, heartbeat);
   }
 
   public ClientConfig withConnectTimeout(Duration timeout) {
-    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, parallelism, timeout, reconnect);
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, parallelism, timeout, reconnect, heartbeat);
   }
 
   public ClientConfig withReconnect(Reconnect delays) {
     return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, parallelism, connectTimeout,
-        delays);
+        delays, heartbeat);
+  }
+
+  public ClientConfig withHeartbeat(Heartbeat h) {
+    return new ClientConfig(server, token, keyFile, tlsCa, tlsClientCert, readAheadBytes, parallelism, connectTimeout,
+        reconnect, h);
   }
 
   /** The server as a socket address (unresolved names are resolved at connect). */
@@ -139,7 +182,8 @@ public record ClientConfig(String server, String token, Path keyFile, Optional<P
     return "ClientConfig[server=" + server + ", keyFile=" + keyFile + ", tlsCa=" + tlsCa.map(Path::toString).orElse("none")
         + ", tlsClientCert=" + tlsClientCert.map(c -> c.cert().toString()).orElse("none")
         + ", readAheadBytes=" + readAheadBytes + ", parallelism=" + parallelism + ", connectTimeout=" + connectTimeout
-        + ", reconnect=" + reconnect.initialMillis() + ".." + reconnect.maxMillis() + " ms]";
+        + ", reconnect=" + reconnect.initialMillis() + ".." + reconnect.maxMillis() + " ms, heartbeat="
+        + heartbeat.intervalMillis() + "/" + heartbeat.timeoutMillis() + " ms]";
   }
 
   static InetSocketAddress parseAddress(String server) {

@@ -160,9 +160,8 @@ public final class OutpostClient implements AutoCloseable {
 
   /** As {@link #connect(ClientConfig)} with a key already in memory (the client destroys it on close). */
   public static OutpostClient connect(ClientConfig config, VolumeKey key) {
-    RpcClient.Options options = RpcClient.Options.plain(AGENT, config.token());
-    options = new RpcClient.Options(options.agent(), options.token(), options.tls(), options.maxFrameBytes(),
-        config.connectTimeout());
+    RpcClient.Options options = RpcClient.Options.plain(AGENT, config.token())
+        .withConnectTimeout(config.connectTimeout()).withHeartbeat(config.heartbeat().toTransport());
     if (config.tlsCa().isPresent()) {
       Path ca = config.tlsCa().get();
       options = options.withTls(Tls.client(ca, config.tlsClientCert()

@@ -32,6 +32,11 @@ class ClientConfigTest {
     assertThatThrownBy(() -> new ClientConfig.Reconnect(500, 100))
         .hasMessage("reconnect.maxMillis: 100 is not valid (expected 500..3600000)");
     assertThat(ClientConfig.of("h:1", "t", KEY).reconnect()).isEqualTo(ClientConfig.DEFAULT_RECONNECT);
+    assertThatThrownBy(() -> new ClientConfig.Heartbeat(10, 1000))
+        .hasMessage("heartbeat.intervalMillis: 10 is not valid (expected 50..600000)");
+    assertThatThrownBy(() -> new ClientConfig.Heartbeat(1000, 1999))
+        .hasMessage("heartbeat.timeoutMillis: 1999 is not valid (expected 2000..3600000, at least twice the interval)");
+    assertThat(ClientConfig.of("h:1", "t", KEY).heartbeat()).isEqualTo(new ClientConfig.Heartbeat(2000, 6000));
   }
 
   @Test
