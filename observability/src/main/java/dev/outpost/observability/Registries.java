@@ -5,9 +5,11 @@ import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
-/** The two registry operations every component's metrics class needs; Dropwizard stays behind those classes. */
+/** The registry operations every component's metrics class needs; Dropwizard stays behind those classes. */
 public final class Registries {
   private Registries() {}
 
@@ -15,6 +17,13 @@ public final class Registries {
   public static void gauge(MetricRegistry registry, String name, LongSupplier value) {
     registry.remove(name);
     registry.register(name, (Gauge<Long>) value::getAsLong);
+  }
+
+  /** Registers (or replaces) a {@link LabelledGauge}: one gauge per value of {@code label}, read on demand. */
+  public static void labelledGauge(MetricRegistry registry, String name, String label,
+      Supplier<Map<String, Long>> values) {
+    registry.remove(name);
+    registry.register(name, new LabelledGauge(label, values));
   }
 
   /** The count of a counter, meter or timer by name, or a numeric gauge's value; 0 if absent. */

@@ -40,4 +40,25 @@ class MetricsEndpointTest {
       assertThat(post.statusCode()).isEqualTo(405);
     }
   }
+
+  @Test
+  void aLabelledGaugeIsOneFamilyWithASamplePerLabelValue() {
+    MetricRegistry registry = new MetricRegistry();
+    java.util.concurrent.atomic.AtomicReference<String> state = new java.util.concurrent.atomic.AtomicReference<>("up");
+    Registries.labelledGauge(registry, "outpost.test.link.state", "state",
+        () -> java.util.Map.of("up", state.get().equals("up") ? 1L : 0L, "down", state.get().equals("down") ? 1L : 0L));
+    registry.counter("outpost.test.other").inc();
+    MetricsExposition exposition = new MetricsExposition(registry);
+
+    String text = new String(exposition.prometheusText(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(text).containsOnlyOnce("# TYPE outpost_test_link_state gauge")
+        .contains("outpost_test_link_state{state=\"up\"} 1.0", "outpost_test_link_state{state=\"down\"} 0.0",
+            "outpost_test_other_total 1.0");
+    state.set("down");
+    text = new String(exposition.prometheusText(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(text).contains("outpost_test_link_state{state=\"up\"} 0.0", "outpost_test_link_state{state=\"down\"} 1.0");
+    assertThat(new String(exposition.json(), java.nio.charset.StandardCharsets.UTF_8))
+        .contains("\"outpost.test.link.state\"", "\"down\" : 1");
+    assertThat(Registries.count(registry, "outpost.test.link.state")).isZero(); // not a number: no count
+  }
 }
