@@ -60,14 +60,7 @@ final class ProxyFixture implements AutoCloseable {
     this.cacheDir = dir.resolve("cache");
     this.extraProxyYaml = extraProxyYaml;
     Path tokenFile = dir.resolve("admin.token");
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = OriginMain.run(new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8), "init", "--data", data.toString(), "--volume", VOLUME,
-        "--key-out", keyFile.toString(), "--token-out", tokenFile.toString());
-    if (code != 0) {
-      throw new IllegalStateException("origin init failed: " + err.toString(StandardCharsets.UTF_8));
-    }
+    init(data, VOLUME, keyFile, tokenFile);
     try {
       adminToken = Files.readString(tokenFile).strip();
       startOrigin(0);
@@ -79,7 +72,32 @@ final class ProxyFixture implements AutoCloseable {
     startProxy();
   }
 
+  private static void init(Path data, String volume, Path keyFile, Path tokenFile) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = OriginMain.run(new PrintStream(out, true, StandardCharsets.UTF_8),
+        new PrintStream(err, true, StandardCharsets.UTF_8), "init", "--data", data.toString(), "--volume", volume,
+        "--key-out", keyFile.toString(), "--token-out", tokenFile.toString());
+    if (code != 0) {
+      throw new IllegalStateException("origin init failed: " + err.toString(StandardCharsets.UTF_8));
+    }
+  }
+
   private void startOrigin(int port) {
+    startOrigin(data, port);
+  }
+
+  /**
+   * Starts, on {@code port}, an origin of a new volume {@code volume} (not this fixture's): what a proxy finds if
+   * its origin's address now leads elsewhere. It becomes {@link #origin}.
+   */
+  void startOriginOfAnotherVolumeOn(String volume, int port) {
+    Path other = dir.resolve("data-" + volume);
+    init(other, volume, dir.resolve(volume + ".volume-key"), dir.resolve(volume + ".admin.token"));
+    startOrigin(other, port);
+  }
+
+  private void startOrigin(Path data, int port) {
     try {
       Path config = dir.resolve("origin-test.yaml");
       Files.writeString(config, "dataDir: " + quote(data.toString()) + "\n"

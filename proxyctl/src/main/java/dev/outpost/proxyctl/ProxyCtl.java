@@ -169,7 +169,9 @@ public final class ProxyCtl implements Runnable {
     abstract int execute(AdminClient api);
   }
 
-  @Command(name = "status", mixinStandardHelpOptions = true, description = "Link, cache and journal state.",
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "Link (CONNECTED, DEGRADED, DISCONNECTED or REPLAYING, since when, the last error), cache and "
+          + "journal state.",
       footer = {"", "Example:", "  proxyctl --config /etc/outpost/proxy.yaml status"})
   static final class Status extends Sub {
     @Override
@@ -181,7 +183,14 @@ public final class ProxyCtl implements Runnable {
       }
       PrintStream o = ctl.out;
       o.printf("proxy     %s, up %s%n", s.path("version").asText(), Units.duration(s.path("uptimeSeconds").asLong()));
-      o.printf("origin    %s %s%n", s.at("/link/origin").asText(), s.at("/link/state").asText());
+      JsonNode link = s.path("link");
+      long since = link.path("sinceMillis").asLong();
+      o.printf("origin    %s %s since %s (%s ago)%n", link.path("origin").asText(), link.path("state").asText(),
+          Units.instant(since), Units.duration(Math.max(0, (System.currentTimeMillis() - since) / 1000)));
+      if (link.hasNonNull("lastError")) {
+        o.printf("          last error %s: %s%n", Units.instant(link.path("lastErrorAtMillis").asLong()),
+            link.path("lastError").asText());
+      }
       o.printf("cache     %s of %s in %,d blocks, %s pinned%n", Units.bytes(s.at("/cache/bytes").asLong()),
           Units.bytes(s.at("/cache/limitBytes").asLong()), s.at("/cache/entries").asLong(),
           Units.bytes(s.at("/cache/pinnedBytes").asLong()));

@@ -49,6 +49,11 @@ final class Units {
     return String.format(Locale.ROOT, v >= 100 ? "%.0f %s" : "%.1f %s", v, units[i]);
   }
 
+  /** A point in time for people: UTC to the second, e.g. 2026-12-04T10:00:01Z. */
+  static String instant(long epochMillis) {
+    return java.time.Instant.ofEpochMilli(epochMillis).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+  }
+
   static String duration(long seconds) {
     if (seconds < 0) {
       return "?";

@@ -74,10 +74,10 @@ class ProxyCtlTest {
     AdminFixture.readAll(f.viaProxy(), "/other/f0.bin");
     Result human = ctl("status");
     assertThat(human.code()).as(human.err()).isZero();
-    assertThat(human.out()).contains("origin    127.0.0.1:" + f.origin.address().getPort() + " UP")
+    assertThat(human.out()).contains("origin    127.0.0.1:" + f.origin.address().getPort() + " CONNECTED since ")
         .contains("cache ").contains("journal   seq ");
     JsonNode s = jsonOf(ctl("status", "--json"));
-    assertThat(s.at("/link/state").asText()).isEqualTo("UP");
+    assertThat(s.at("/link/state").asText()).isEqualTo("CONNECTED");
     assertThat(s.has("stats")).isTrue();
 
     Result stats = ctl("stats");
@@ -87,13 +87,33 @@ class ProxyCtlTest {
   }
 
   @Test
+  void statusShowsALostLinkSinceWhenAndWhy(@TempDir Path other) throws InterruptedException {
+    try (AdminFixture lost = AdminFixture.start(other)) {
+      lost.stopOrigin();
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+      while (lost.proxy.link().isUp()) {
+        assertThat(System.nanoTime()).as("the proxy notices the origin closing").isLessThan(deadline);
+        Thread.sleep(5);
+      }
+      Result human = run(false, "--admin", lost.adminHostPort(), "--token-file", lost.adminTokenFile.toString(),
+          "status");
+      assertThat(human.code()).as(human.err()).isZero();
+      // Within the grace (5 s by default) the link is DEGRADED, then DISCONNECTED: either, with its time and cause.
+      assertThat(human.out()).containsPattern("origin    127\\.0\\.0\\.1:\\d+ (DEGRADED|DISCONNECTED) since "
+          + "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ \\(\\d+:\\d\\d ago\\)\n")
+          // The loss, or the reconnection attempts failing since.
+          .containsPattern("\n          last error \\S+Z: (connection lost: |cannot reach 127\\.0\\.0\\.1:)\\S+");
+    }
+  }
+
+  @Test
   void configFileGivesAddressAndToken() throws IOException {
     Path cfg = dir.resolve("ctl-proxy.yaml");
     String[] port = f.adminHostPort().split(":");
     Files.writeString(cfg, "volume: testvol\ncache:\n  dir: cache\nadmin:\n  host: 127.0.0.1\n  port: " + port[1]
         + "\n  tokenFile: " + AdminFixture.quote(f.adminTokenFile.toString()) + "\n");
     Result r = run(false, "--config", cfg.toString(), "status", "--json");
-    assertThat(jsonOf(r).at("/link/state").asText()).isEqualTo("UP");
+    assertThat(jsonOf(r).at("/link/state").asText()).isEqualTo("CONNECTED");
     Path off = dir.resolve("no-admin.yaml");
     Files.writeString(off, "volume: testvol\n");
     Result none = run(false, "--config", off.toString(), "status");

@@ -7,7 +7,6 @@ import dev.outpost.proxy.cache.BlockCache;
 import dev.outpost.proxy.cache.BlockFlights;
 import dev.outpost.proxy.config.ProxyConfig;
 import dev.outpost.proxy.metrics.ProxyMetrics;
-import dev.outpost.proxy.upstream.LinkState;
 import dev.outpost.proxy.upstream.OriginLink;
 import dev.outpost.proxy.warm.CachePaths;
 import dev.outpost.proxy.warm.ListingWarmer;
@@ -51,7 +50,7 @@ public final class ProxyAdmin implements AutoCloseable {
     PinBook pins = PinBook.open(cache, config.cache().dir());
     OriginLister lister = new OriginLister(link, config.requestTimeoutMillis());
     WarmJobs jobs = WarmJobs.open(cache, flights, lister, new ListingWarmer(ahead, config.requestTimeoutMillis()),
-        pins, config.cache().dir(), clock, () -> link.state() == LinkState.UP);
+        pins, config.cache().dir(), clock, link::isUp);
     CachePaths paths = new CachePaths(cache, attrs, pins, lister);
     Optional<AdminServer> server = Optional.empty();
     try {
@@ -60,7 +59,7 @@ public final class ProxyAdmin implements AutoCloseable {
         String origin = config.origin().host() + ":" + config.origin().port();
         AdminServer.Parts parts = new AdminServer.Parts(() -> new StatusReport(VERSION,
             Math.max(0, (clock.millis() - startedMillis) / 1000),
-            new StatusReport.Link(link.state().name(), origin),
+            StatusReport.Link.of(link.health().status(), origin),
             new StatusReport.Cache(cache.weightedBytes(), cache.entries(), cache.maxBytes(), pins.cachedBytes()),
             new StatusReport.Subscription(subscription.appliedSeq(), subscription.lag(), subscription.live()),
             StatusReport.Stats.of(metrics)), metrics, jobs, paths);

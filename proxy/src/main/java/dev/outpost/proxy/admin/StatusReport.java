@@ -4,6 +4,7 @@ import com.codahale.metrics.Meter;
 import com.codahale.metrics.Snapshot;
 import com.codahale.metrics.Timer;
 import dev.outpost.proxy.metrics.ProxyMetrics;
+import dev.outpost.proxy.upstream.LinkHealth;
 
 /**
  * The body of {@code GET /api/status}; field names are a contract with the dashboard and proxyctl.
@@ -13,8 +14,22 @@ import dev.outpost.proxy.metrics.ProxyMetrics;
 public record StatusReport(String version, long uptimeSeconds, Link link, Cache cache, Subscription subscription,
     Stats stats) {
 
-  /** @param state UP, DOWN or CONNECTING; @param origin host:port */
-  public record Link(String state, String origin) {}
+  /**
+   * @param state CONNECTED, DEGRADED, DISCONNECTED or REPLAYING (ADR 0004)
+   * @param origin host:port
+   * @param sinceMillis when the state last changed (epoch milliseconds)
+   * @param lastError what last went wrong with the link (a lost connection, a failed or refused attempt), kept
+   *     after it recovers; null if nothing did since the start
+   * @param lastErrorAtMillis when; null with lastError
+   */
+  public record Link(String state, String origin, long sinceMillis, String lastError, Long lastErrorAtMillis) {
+    /** The JSON shape of a link's status. */
+    public static Link of(LinkHealth.Status s, String origin) {
+      return new Link(s.state().name(), origin, s.since().toEpochMilli(),
+          s.lastError().map(LinkHealth.LinkError::message).orElse(null),
+          s.lastError().map(e -> e.at().toEpochMilli()).orElse(null));
+    }
+  }
 
   /** Cipher bytes and blocks cached; pinned bytes do not count against {@code limitBytes}. */
   public record Cache(long bytes, long entries, long limitBytes, long pinnedBytes) {}

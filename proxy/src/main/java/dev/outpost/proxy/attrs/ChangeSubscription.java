@@ -11,9 +11,9 @@ import dev.outpost.protocol.Subscribe;
 import dev.outpost.protocol.SubscribeAck;
 import dev.outpost.proxy.cache.BlockCache;
 import dev.outpost.proxy.metrics.ProxyMetrics;
-import dev.outpost.proxy.upstream.LinkState;
 import dev.outpost.proxy.upstream.OriginLink;
 import dev.outpost.transport.ReplyStream;
+import dev.outpost.transport.RpcLink;
 import dev.outpost.transport.ServerCall;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
@@ -104,22 +104,20 @@ public final class ChangeSubscription {
     metrics.gauge(ProxyMetrics.SUBSCRIPTION_LAG, this::lag);
   }
 
-  /** Subscribes now and after every reconnect. */
+  /**
+   * Subscribes now and after every reconnect. A lost connection ends the stream (its error marks the
+   * subscription not live) before the link reconnects.
+   */
   public void start() {
-    link.onStateChange(s -> {
-      if (s != LinkState.UP) {
-        synchronized (this) {
-          subscribed = false;
-          live = false;
-        }
-      }
-    });
     link.onUp(this::subscribe);
   }
 
-  /** True while cached attributes may be served without asking the origin. */
+  /**
+   * True while cached attributes may be served without asking the origin: subscribed, caught up, and the link up
+   * (the link learns of a closed connection a moment before the subscription's stream does).
+   */
   public boolean live() {
-    return live;
+    return live && link.isUp();
   }
 
   public synchronized long appliedSeq() {
@@ -143,7 +141,7 @@ public final class ChangeSubscription {
     }
   }
 
-  private void subscribe(OriginLink.Generation g) {
+  private void subscribe(RpcLink.Generation g) {
     long from;
     synchronized (this) {
       if (subscribedGeneration == g.number() && subscribed) {
@@ -181,7 +179,7 @@ public final class ChangeSubscription {
     });
   }
 
-  private void ended(OriginLink.Generation g, OutpostException error) {
+  private void ended(RpcLink.Generation g, OutpostException error) {
     synchronized (this) {
       if (subscribedGeneration != g.number()) {
         return;

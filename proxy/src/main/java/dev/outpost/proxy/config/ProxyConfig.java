@@ -17,14 +17,17 @@ import java.util.Optional;
  * @param cache the LMDB block cache
  * @param attrs the attribute cache
  * @param reconnect backoff of the upstream link
+ * @param heartbeat how the upstream link notices an origin that vanished without closing the connection
+ * @param disconnected when a lost link counts as disconnected
  * @param maxFrameBytes largest frame accepted from clients and the origin
  * @param requestTimeoutMillis how long a client request may wait for the origin link to come up
  * @param metrics where JSON metrics are served over HTTP ({@code GET /metrics}); empty = not served
  * @param admin the admin HTTP API (status, warm jobs, pin/evict, Prometheus, dashboard); empty = not served
  */
 public record ProxyConfig(String volume, Listen listen, Listen origin, Path tokenFile, Path originPublicKeyFile,
-    Tls tls, Tls upstreamTls, Cache cache, Attrs attrs, Reconnect reconnect, int maxFrameBytes,
-    long requestTimeoutMillis, Optional<Listen> metrics, Optional<Admin> admin) {
+    Tls tls, Tls upstreamTls, Cache cache, Attrs attrs, Reconnect reconnect, Heartbeat heartbeat,
+    Disconnected disconnected, int maxFrameBytes, long requestTimeoutMillis, Optional<Listen> metrics,
+    Optional<Admin> admin) {
 
   /**
    * @param listen where the admin API listens (loopback by default: it can evict and pin)
@@ -73,4 +76,15 @@ public record ProxyConfig(String volume, Listen listen, Listen origin, Path toke
 
   /** @param initialMillis first retry delay; @param maxMillis the delay doubles up to this (with jitter) */
   public record Reconnect(long initialMillis, long maxMillis) {}
+
+  /**
+   * @param intervalMillis a PING to the origin after this long without sending anything
+   * @param timeoutMillis the connection is taken for lost after this long without a byte from the origin
+   */
+  public record Heartbeat(long intervalMillis, long timeoutMillis) {}
+
+  /**
+   * @param graceMillis a lost link is DEGRADED (requests wait for it) this long, then DISCONNECTED
+   */
+  public record Disconnected(long graceMillis) {}
 }

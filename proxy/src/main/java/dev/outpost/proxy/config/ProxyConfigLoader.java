@@ -6,6 +6,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.protocol.Frames;
+import dev.outpost.transport.Heartbeat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,10 +29,13 @@ public final class ProxyConfigLoader {
   public static final long DEFAULT_RECONNECT_INITIAL_MILLIS = 200;
   public static final long DEFAULT_RECONNECT_MAX_MILLIS = 30_000;
   public static final long DEFAULT_REQUEST_TIMEOUT_MILLIS = 30_000;
+  public static final long DEFAULT_GRACE_MILLIS = 5_000;
+  public static final long MAX_GRACE_MILLIS = 3_600_000;
   public static final int DEFAULT_ADMIN_PORT = 7480;
 
   private static final Set<String> TOP = Set.of("volume", "listen", "origin", "tokenFile", "originPublicKeyFile",
-      "tls", "upstreamTls", "cache", "attrs", "reconnect", "maxFrameBytes", "requestTimeoutMillis", "metrics", "admin");
+      "tls", "upstreamTls", "cache", "attrs", "reconnect", "heartbeat", "disconnected", "maxFrameBytes",
+      "requestTimeoutMillis", "metrics", "admin");
 
   private ProxyConfigLoader() {}
 
@@ -94,6 +98,19 @@ public final class ProxyConfigLoader {
     long max = number(r, "maxMillis", "reconnect.maxMillis", Math.max(initial, DEFAULT_RECONNECT_MAX_MILLIS),
         initial, 3_600_000);
 
+    // Ranges from the transport's Heartbeat (one place); a lone interval keeps the default ratio (3).
+    JsonNode hb = optionalObject(root, "heartbeat");
+    known(hb, "heartbeat.", Set.of("intervalMillis", "timeoutMillis"));
+    long interval = number(hb, "intervalMillis", "heartbeat.intervalMillis", Heartbeat.DEFAULT.intervalMillis(),
+        Heartbeat.MIN_INTERVAL_MILLIS, Heartbeat.MAX_INTERVAL_MILLIS);
+    long heartbeatTimeout = number(hb, "timeoutMillis", "heartbeat.timeoutMillis",
+        Math.max(Heartbeat.DEFAULT.timeoutMillis(), 3 * interval), Heartbeat.minTimeoutMillis(interval),
+        Heartbeat.MAX_TIMEOUT_MILLIS);
+
+    JsonNode d = optionalObject(root, "disconnected");
+    known(d, "disconnected.", Set.of("graceMillis"));
+    long grace = number(d, "graceMillis", "disconnected.graceMillis", DEFAULT_GRACE_MILLIS, 0, MAX_GRACE_MILLIS);
+
     int maxFrame = (int) size(root, "maxFrameBytes", "maxFrameBytes", Frames.DEFAULT_MAX_FRAME_BYTES,
         Frames.MIN_MAX_FRAME_BYTES, 64 << 20);
     long timeout = number(root, "requestTimeoutMillis", "requestTimeoutMillis", DEFAULT_REQUEST_TIMEOUT_MILLIS, 1,
@@ -103,7 +120,8 @@ public final class ProxyConfigLoader {
     return new ProxyConfig(volume, listen, origin, tokenFile, publicKey, tls, upstreamTls,
         new ProxyConfig.Cache(dir, maxBytes, maxMap, sync, readers), new ProxyConfig.Attrs(attrEntries, prefetchBytes, prefetchBlocks,
             prefetchDir, prefetchInFlight, prefetchDepth),
-        new ProxyConfig.Reconnect(initial, max), maxFrame, timeout, metrics, admin);
+        new ProxyConfig.Reconnect(initial, max), new ProxyConfig.Heartbeat(interval, heartbeatTimeout),
+        new ProxyConfig.Disconnected(grace), maxFrame, timeout, metrics, admin);
   }
 
   /** The admin API is served only when configured; the token file defaults to admin.token in the cache dir. */

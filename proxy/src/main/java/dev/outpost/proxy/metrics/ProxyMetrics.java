@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Every metric the proxy reports, named in this one place ({@code outpost.proxy.*}). Dropwizard stays behind
@@ -42,8 +43,13 @@ public final class ProxyMetrics {
   public static final String RESYNCS = PREFIX + "attrs.resyncs";
   public static final String SUBSCRIPTION_LAG = PREFIX + "subscription.lag";
   public static final String SUBSCRIPTION_SEQ = PREFIX + "subscription.seq";
-  /** 0 DOWN, 1 CONNECTING, 2 UP. */
+  /**
+   * One gauge per link state, label {@code state} = connected / degraded / disconnected / replaying: 1 for the
+   * current state, 0 for the others ({@code outpost_proxy_link_state{state="connected"} 1}).
+   */
   public static final String LINK_STATE = PREFIX + "link.state";
+  /** When the link state last changed, in seconds since the epoch (Prometheus' timestamp convention). */
+  public static final String LINK_STATE_CHANGED = PREFIX + "link.state_changed_timestamp_seconds";
   public static final String LINK_RECONNECTS = PREFIX + "link.reconnects";
 
   private final MetricRegistry registry = new MetricRegistry();
@@ -156,6 +162,11 @@ public final class ProxyMetrics {
   /** Registers a gauge read on demand; {@code name} should be one of this class's constants. */
   public void gauge(String name, LongSupplier value) {
     Registries.gauge(registry, name, value);
+  }
+
+  /** Registers a gauge per value of {@code label}, read on demand; {@code name} is one of this class's constants. */
+  public void labelledGauge(String name, String label, Supplier<Map<String, Long>> values) {
+    Registries.labelledGauge(registry, name, label, values);
   }
 
   /** The count of a counter, meter or timer by name, or a gauge's value; 0 if absent (tests, CLI). */

@@ -15,6 +15,8 @@ import dev.outpost.observability.MetricsEndpoint;
 import dev.outpost.proxy.metrics.ProxyMetrics;
 import dev.outpost.proxy.upstream.LinkState;
 import dev.outpost.proxy.upstream.OriginLink;
+import dev.outpost.transport.Backoff;
+import dev.outpost.transport.Heartbeat;
 import dev.outpost.transport.RpcClient;
 import dev.outpost.transport.RpcServer;
 import dev.outpost.transport.Tls;
@@ -26,7 +28,6 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.security.PublicKey;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -71,8 +72,9 @@ public final class ProxyServer implements AutoCloseable {
         ? Optional.of(Tls.server(new Tls.KeyMaterial(config.tls().ca().orElseThrow(), config.tls().cert().orElseThrow(),
             config.tls().key().orElseThrow()), false))
         : Optional.empty();
-    RpcClient.Options upstreamOptions = new RpcClient.Options(ProxyService.AGENT, token, Optional.empty(),
-        config.maxFrameBytes(), Duration.ofSeconds(10));
+    RpcClient.Options upstreamOptions = RpcClient.Options.plain(ProxyService.AGENT, token)
+        .withMaxFrameBytes(config.maxFrameBytes())
+        .withHeartbeat(new Heartbeat(config.heartbeat().intervalMillis(), config.heartbeat().timeoutMillis()));
     if (config.upstreamTls().enabled()) {
       ProxyConfig.Tls t = config.upstreamTls();
       Optional<Tls.KeyMaterial> own = t.cert().map(c -> new Tls.KeyMaterial(t.ca().orElseThrow(), c, t.key().orElseThrow()));
@@ -92,9 +94,10 @@ public final class ProxyServer implements AutoCloseable {
           config.cache().syncIntervalMillis(), maintenance, metrics,
           dev.outpost.proxy.warm.PinBook.persistedIds(config.cache().dir()));
       this.cache = c;
+      // Connects in the background: the proxy serves (its cache) whether or not the origin is reachable.
       l = new OriginLink(new InetSocketAddress(config.origin().host(), config.origin().port()), upstreamOptions, group,
-          config.volume(), config.reconnect().initialMillis(), config.reconnect().maxMillis(),
-          config.requestTimeoutMillis(), metrics);
+          config.volume(), new Backoff(config.reconnect().initialMillis(), config.reconnect().maxMillis()),
+          config.requestTimeoutMillis(), config.disconnected().graceMillis(), clock, metrics);
       this.link = l;
       this.attrs = new AttrCache(config.attrs().maxEntries(), maintenance, metrics);
       this.subscription = new ChangeSubscription(link, attrs, cache, metrics, RING_EVENTS);
@@ -110,14 +113,12 @@ public final class ProxyServer implements AutoCloseable {
       subscription.start();
       // LEASE_RECALL for a client's upstream session goes to that client's connection.
       link.onClientPush(service::pushToClient);
-      link.onStateChange(s -> log.info("origin link {}", s));
       rpc = RpcServer.start(new InetSocketAddress(config.listen().host(), config.listen().port()), serverTls,
           config.maxFrameBytes(), group, service, tokens, clock);
       this.rpc = rpc;
       this.admin = ProxyAdmin.start(config, cache, flights, link, attrs, subscription, ahead, metrics, clock);
       this.metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(
           new InetSocketAddress(m.host(), m.port()), metrics.registry(), "proxy-metrics-http"));
-      link.start();
       ok = true;
     } finally {
       if (!ok) {

@@ -202,7 +202,7 @@ public final class ProxyService implements RequestService {
         return false;
       }
       OriginLink.StreamHandle h = e.getValue();
-      if (h.generation().rpc().isOpen() && link.state() == dev.outpost.proxy.upstream.LinkState.UP) {
+      if (h.generation().rpc().isOpen()) {
         h.generation().rpc().call(h.session(), new Unsubscribe(h.requestId()))
             .whenComplete((r, err) -> ReferenceCountUtil.release(r));
       }

@@ -9,44 +9,42 @@ import dev.outpost.protocol.Detach;
 import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.Reply;
 import dev.outpost.protocol.Request;
-import dev.outpost.protocol.Welcome;
 import dev.outpost.proxy.cache.BlockSource;
 import dev.outpost.proxy.metrics.ProxyMetrics;
 import dev.outpost.transport.Backoff;
 import dev.outpost.transport.Errors;
 import dev.outpost.transport.ReplyStream;
 import dev.outpost.transport.RpcClient;
+import dev.outpost.transport.RpcLink;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proxy's one multiplexed, pipelined connection to the origin. It says HELLO with the proxy's own token
- * (session 0: subscription and block fetches) and ATTACHes each client session once, lazily, with that
- * client's token, so the origin authorises the client itself. The connection is re-established with jittered
- * exponential backoff; client sessions are attached again on their first request after a reconnect.
+ * The proxy's one multiplexed, pipelined connection to the origin, built on {@link RpcLink} (which connects,
+ * notices a loss — reset, refusal, or silence past the heartbeat timeout — and reconnects with jittered
+ * exponential backoff, checking the volume). It says HELLO with the proxy's own token (session 0: subscription
+ * and block fetches) and ATTACHes each client session once per connection, lazily, with that client's token,
+ * so the origin authorises the client itself. The proxy starts whether or not the origin is reachable.
  *
  * <p>Pushes the origin addresses to a client's upstream session (LEASE_RECALL to a lease holder) are handed to
- * the {@link #onClientPush} handler with the client they are for.
+ * the {@link #onClientPush} handler with the client they are for. How reachable the origin is, is kept by
+ * {@link #health()}.
  *
  * <p>Thread-safe. Futures complete on the link's event loop: chain blocking work elsewhere.
  */
 public final class OriginLink implements BlockSource, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OriginLink.class);
-
-  /** One established connection; the number grows with every reconnect. */
-  public record Generation(long number, RpcClient rpc, Welcome welcome) {}
 
   /** Where a client session is attached upstream, per generation. */
   private static final class Slot {
@@ -59,59 +57,81 @@ public final class OriginLink implements BlockSource, AutoCloseable {
     }
   }
 
-  private final InetSocketAddress origin;
-  private final RpcClient.Options options;
-  private final EventLoopGroup group;
-  private final String volume;
-  private final Backoff backoff;
-  private final long waitMillis;
+  private final RpcLink link;
+  private final LinkHealth health;
   private final ProxyMetrics metrics;
   private final Map<ClientKey, Slot> slots = new ConcurrentHashMap<>();
   /** Which client each attached upstream session acts for, per generation (the inverse of the slots). */
   private final Map<UpstreamSession, ClientKey> clientsBySession = new ConcurrentHashMap<>();
   private volatile BiConsumer<ClientKey, Reply> clientPushes = (key, push) -> ReferenceCountUtil.release(push);
-  private final List<Consumer<Generation>> upListeners = new CopyOnWriteArrayList<>();
-  private final List<Consumer<LinkState>> stateListeners = new CopyOnWriteArrayList<>();
-  private final Object lock = new Object();
-  private volatile LinkState state = LinkState.DOWN;
-  private volatile Generation current;
-  private CompletableFuture<Generation> next = new CompletableFuture<>();
-  private long generations;
-  private int failures;
-  private volatile boolean closed;
 
   /**
-   * @param volume the volume the origin must serve (a proxy pointed at the wrong origin stays DOWN)
+   * Starts connecting in the background and returns at once.
+   *
+   * @param options HELLO's token, TLS and the heartbeat
+   * @param volume the volume the origin must serve (a proxy pointed at the wrong origin stays DISCONNECTED, the
+   *     refusal as its last error)
    * @param waitMillis how long a request waits for the link to come up before failing UNAVAILABLE
+   * @param graceMillis how long a lost link is DEGRADED before it is DISCONNECTED
    */
   public OriginLink(InetSocketAddress origin, RpcClient.Options options, EventLoopGroup group, String volume,
-      long initialBackoffMillis, long maxBackoffMillis, long waitMillis, ProxyMetrics metrics) {
-    this.origin = origin;
-    this.options = options;
-    this.group = group;
-    this.volume = volume;
-    this.backoff = new Backoff(initialBackoffMillis, maxBackoffMillis);
-    this.waitMillis = waitMillis;
+      Backoff backoff, long waitMillis, long graceMillis, Clock clock, ProxyMetrics metrics) {
     this.metrics = metrics;
-    metrics.gauge(ProxyMetrics.LINK_STATE, () -> state.ordinal());
+    this.health = new LinkHealth(clock, System::nanoTime, graceMillis, group, metrics);
+    this.link = RpcLink.start(group, origin, options, backoff, Duration.ofMillis(waitMillis), volume,
+        new RpcLink.Listener() {
+          @Override
+          public void up(RpcLink.Generation g) {
+            long number = g.number();
+            g.rpc().onPush((session, push) -> routePush(number, session, push));
+            if (number > 1) {
+              metrics.reconnect();
+            }
+            health.up();
+          }
+
+          @Override
+          public void lost(RpcLink.Generation g, String reason) {
+            clientsBySession.keySet().removeIf(u -> u.generation() == g.number());
+            health.lost(reason);
+          }
+
+          @Override
+          public void attemptFailed(OutpostException error) {
+            // A refusal is the server's bare message ("bad signature"): say who refused.
+            String where = origin.getHostString() + ":" + origin.getPort();
+            String message = String.valueOf(error.getMessage());
+            health.attemptFailed(message.contains(where) ? message
+                : where + " refused the connection: " + message + " (" + error.code() + ")");
+          }
+
+          @Override
+          public void overdue(RpcLink.Generation g, boolean overdue) {
+            health.overdue(overdue);
+          }
+        });
   }
 
-  /** Starts connecting (in the background). */
-  public void start() {
-    connect();
+  /** The link's state, its time and last error; the write-back log sets REPLAYING through it. */
+  public LinkHealth health() {
+    return health;
   }
 
   public LinkState state() {
-    return state;
+    return health.state();
   }
 
-  /** Called with each new generation once it is UP (on the link's event loop; do not block). */
-  public void onUp(Consumer<Generation> listener) {
-    upListeners.add(listener);
-    Generation g = current;
-    if (g != null && state == LinkState.UP) {
-      listener.accept(g);
-    }
+  /**
+   * True while a connection to the origin is established (requests go out now), as {@link #health()} has it: it
+   * turns false with the state's change when the connection closes.
+   */
+  public boolean isUp() {
+    return health.isUp();
+  }
+
+  /** Called with each new generation once it is up (on the link's event loop; do not block). */
+  public void onUp(Consumer<RpcLink.Generation> listener) {
+    link.onUp(listener);
   }
 
   /** An upstream session of one generation. */
@@ -126,25 +146,9 @@ public final class OriginLink implements BlockSource, AutoCloseable {
     this.clientPushes = handler;
   }
 
-  /** Called on every state change. */
-  public void onStateChange(Consumer<LinkState> listener) {
-    stateListeners.add(listener);
-  }
-
   /** The live generation, waiting up to the configured time for the link to come up. */
-  public CompletableFuture<Generation> generation() {
-    Generation g = current;
-    if (g != null && state == LinkState.UP && g.rpc().isOpen()) {
-      return CompletableFuture.completedFuture(g);
-    }
-    CompletableFuture<Generation> f;
-    synchronized (lock) {
-      f = next;
-    }
-    return f.copy().orTimeout(waitMillis, TimeUnit.MILLISECONDS).exceptionallyCompose(e -> CompletableFuture.failedFuture(
-        e instanceof TimeoutException || e.getCause() instanceof TimeoutException
-            ? new OutpostException(ErrorCode.UNAVAILABLE, "origin " + hostPort() + " is unreachable")
-            : Errors.unwrap(e)));
+  public CompletableFuture<RpcLink.Generation> generation() {
+    return link.generation();
   }
 
   /**
@@ -164,7 +168,7 @@ public final class OriginLink implements BlockSource, AutoCloseable {
   }
 
   /** An upstream stream for a client session: the id of the upstream request, to unsubscribe with. */
-  public record StreamHandle(Generation generation, int session, int requestId) {}
+  public record StreamHandle(RpcLink.Generation generation, int session, int requestId) {}
 
   /** Starts a streamed request for a client session; frames go to {@code stream}. */
   public CompletableFuture<StreamHandle> stream(ClientKey key, String token, Request request, ReplyStream stream) {
@@ -179,7 +183,7 @@ public final class OriginLink implements BlockSource, AutoCloseable {
         return false;
       }
       Slot slot = e.getValue();
-      Generation g = current;
+      RpcLink.Generation g = link.current().orElse(null);
       CompletableFuture<Integer> s;
       long gen;
       synchronized (slot) {
@@ -189,7 +193,7 @@ public final class OriginLink implements BlockSource, AutoCloseable {
       if (s != null) {
         s.thenAccept(id -> clientsBySession.remove(new UpstreamSession(gen, id)));
       }
-      if (g != null && s != null && gen == g.number() && g.rpc().isOpen() && !closed) {
+      if (g != null && s != null && gen == g.number() && g.rpc().isOpen()) {
         s.thenAccept(id -> g.rpc().call(0, new Detach(id)).whenComplete((r, err) -> ReferenceCountUtil.release(r)));
       }
       return true;
@@ -201,7 +205,7 @@ public final class OriginLink implements BlockSource, AutoCloseable {
     return slots.size();
   }
 
-  private CompletableFuture<Integer> session(Generation g, ClientKey key, String token) {
+  private CompletableFuture<Integer> session(RpcLink.Generation g, ClientKey key, String token) {
     Slot slot = slots.computeIfAbsent(key, k -> new Slot(token));
     synchronized (slot) {
       boolean stale = slot.generation != g.number() || slot.session == null
@@ -265,7 +269,7 @@ public final class OriginLink implements BlockSource, AutoCloseable {
         @Override
         public void onError(OutpostException error) {
           List<BlockId> rest = ids.stream().filter(id -> !answered.contains(id)).toList();
-          if (error.code() == ErrorCode.UNAVAILABLE && retries > 0 && !rest.isEmpty() && !closed) {
+          if (error.code() == ErrorCode.UNAVAILABLE && retries > 0 && !rest.isEmpty() && !link.isClosed()) {
             log.debug("origin connection lost during a block fetch; asking again for {} blocks", rest.size());
             fetch(rest, sink, retries - 1);
           } else {
@@ -287,123 +291,10 @@ public final class OriginLink implements BlockSource, AutoCloseable {
     clientPushes.accept(key, push);
   }
 
-  private void connect() {
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      setState(LinkState.CONNECTING);
-    }
-    RpcClient.connectAsync(group, origin, options).whenComplete((rpc, err) -> {
-      if (err == null && !volume.equals(rpc.welcome().volume())) {
-        rpc.close();
-        err = new OutpostException(ErrorCode.INVALID_ARGUMENT,
-            "origin serves volume " + rpc.welcome().volume() + ", this proxy is for " + volume);
-      }
-      if (err != null) {
-        failed(Errors.unwrap(err));
-        return;
-      }
-      Generation g;
-      CompletableFuture<Generation> ready;
-      synchronized (lock) {
-        if (closed) {
-          rpc.close();
-          return;
-        }
-        g = new Generation(++generations, rpc, rpc.welcome());
-        long number = g.number();
-        rpc.onPush((session, push) -> routePush(number, session, push));
-        current = g;
-        failures = 0;
-        ready = next;
-        setState(LinkState.UP);
-      }
-      if (g.number() > 1) {
-        metrics.reconnect();
-      }
-      log.info("origin link up: {} (volume {}, journal seq {}, generation {})", hostPort(), g.welcome().volume(),
-          g.welcome().journalSeq(), g.number());
-      rpc.closed().thenRun(() -> lost(g));
-      ready.complete(g);
-      for (Consumer<Generation> l : upListeners) {
-        try {
-          l.accept(g);
-        } catch (RuntimeException e) {
-          log.warn("origin link listener failed", e);
-        }
-      }
-    });
-  }
-
-  private void lost(Generation g) {
-    clientsBySession.keySet().removeIf(u -> u.generation() == g.number());
-    synchronized (lock) {
-      if (current != g) {
-        return;
-      }
-      current = null;
-      next = new CompletableFuture<>();
-      if (closed) {
-        return;
-      }
-      setState(LinkState.DOWN);
-    }
-    log.warn("origin link to {} lost (generation {}); reconnecting", hostPort(), g.number());
-    schedule();
-  }
-
-  private void failed(OutpostException e) {
-    int n;
-    synchronized (lock) {
-      if (closed) {
-        return;
-      }
-      n = ++failures;
-      setState(LinkState.DOWN);
-    }
-    if (n == 1 || n % 10 == 0) {
-      log.warn("cannot connect to origin {} (attempt {}): {}", hostPort(), n, e.getMessage());
-    }
-    schedule();
-  }
-
-  private void schedule() {
-    long delay = backoff.delayMillis(failures);
-    group.next().schedule(this::connect, delay, TimeUnit.MILLISECONDS);
-  }
-
-  private void setState(LinkState s) {
-    if (state != s) {
-      state = s;
-      for (Consumer<LinkState> l : stateListeners) {
-        try {
-          l.accept(s);
-        } catch (RuntimeException e) {
-          log.warn("link state listener failed", e);
-        }
-      }
-    }
-  }
-
-  private String hostPort() {
-    return origin.getHostString() + ":" + origin.getPort();
-  }
-
+  /** Stops the link (those waiting for it fail UNAVAILABLE); the state becomes DISCONNECTED. */
   @Override
   public void close() {
-    Generation g;
-    CompletableFuture<Generation> pending;
-    synchronized (lock) {
-      closed = true;
-      g = current;
-      current = null;
-      pending = next;
-      setState(LinkState.DOWN);
-    }
-    pending.completeExceptionally(new OutpostException(ErrorCode.UNAVAILABLE, "proxy is shutting down"));
-    if (g != null) {
-      g.rpc().close();
-    }
+    link.close();
+    health.closed();
   }
 }

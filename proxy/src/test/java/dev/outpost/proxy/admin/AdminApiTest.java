@@ -59,7 +59,10 @@ class AdminApiTest {
       JsonNode s = f.api("GET", "/api/status", null, 200);
       assertThat(s.get("version").asText()).isEqualTo(ProxyAdmin.VERSION);
       assertThat(s.get("uptimeSeconds").isIntegralNumber()).isTrue();
-      assertThat(s.at("/link/state").asText()).isEqualTo("UP");
+      assertThat(s.at("/link/state").asText()).isEqualTo("CONNECTED");
+      assertThat(s.at("/link/sinceMillis").asLong()).isPositive().isLessThanOrEqualTo(System.currentTimeMillis());
+      assertThat(s.get("link").has("lastError")).isTrue();
+      assertThat(s.get("link").has("lastErrorAtMillis")).isTrue();
       assertThat(s.at("/link/origin").asText()).isEqualTo("127.0.0.1:" + f.origin.address().getPort());
       for (String field : List.of("bytes", "entries", "limitBytes", "pinnedBytes")) {
         assertThat(s.get("cache").has(field)).as(field).isTrue();

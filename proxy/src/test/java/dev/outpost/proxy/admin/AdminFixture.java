@@ -191,7 +191,7 @@ public final class AdminFixture implements AutoCloseable {
   /** Waits until the proxy's origin link is up. */
   public void awaitLinkUp() {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (proxy.linkState() != dev.outpost.proxy.upstream.LinkState.UP) {
+    while (proxy.linkState() != dev.outpost.proxy.upstream.LinkState.CONNECTED) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("origin link not up");
       }
@@ -289,7 +289,15 @@ public final class AdminFixture implements AutoCloseable {
     if (proxy != null) {
       proxy.close();
     }
+    if (origin != null) {
+      origin.close();
+    }
+  }
+
+  /** Stops the origin for good (the proxy's link is lost and stays so). */
+  public void stopOrigin() {
     origin.close();
+    origin = null;
   }
 
   static JobState state(JsonNode job) {

@@ -61,6 +61,25 @@ class ProxyConfigLoaderTest {
     refused(MINIMAL + "attrs: {prefetchInFlightBytes: 1000}\n", "attrs.prefetchInFlightBytes", "1000");
   }
 
+  @Test
+  void linkHealthSettingsHaveDefaultsAndBounds() {
+    ProxyConfig d = ProxyConfigLoader.parse(MINIMAL, Path.of("/"));
+    assertThat(d.heartbeat()).isEqualTo(new ProxyConfig.Heartbeat(2_000, 6_000));
+    assertThat(d.disconnected().graceMillis()).isEqualTo(5_000);
+    ProxyConfig c = ProxyConfigLoader.parse(MINIMAL + "heartbeat: {intervalMillis: 500, timeoutMillis: 1000}\n"
+        + "disconnected: {graceMillis: 0}\n", Path.of("/"));
+    assertThat(c.heartbeat()).isEqualTo(new ProxyConfig.Heartbeat(500, 1_000));
+    assertThat(c.disconnected().graceMillis()).isZero();
+    // A lone interval keeps the default ratio of timeout to interval.
+    assertThat(ProxyConfigLoader.parse(MINIMAL + "heartbeat: {intervalMillis: 10000}\n", Path.of("/")).heartbeat())
+        .isEqualTo(new ProxyConfig.Heartbeat(10_000, 30_000));
+    refused(MINIMAL + "heartbeat: {intervalMillis: 10}\n", "heartbeat.intervalMillis", "10", "50..600000");
+    refused(MINIMAL + "heartbeat: {intervalMillis: 1000, timeoutMillis: 1500}\n", "heartbeat.timeoutMillis", "1500",
+        "2000..3600000");
+    refused(MINIMAL + "disconnected: {graceMillis: -1}\n", "disconnected.graceMillis", "-1", "0..3600000");
+    refused(MINIMAL + "heartbeat: {every: 1}\n", "unknown key heartbeat.every");
+  }
+
   private static void refused(String yaml, String... mentions) {
     assertThatThrownBy(() -> ProxyConfigLoader.parse(yaml, Path.of("/")))
         .isInstanceOf(OutpostException.class)

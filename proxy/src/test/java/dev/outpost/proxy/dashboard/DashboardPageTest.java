@@ -49,8 +49,10 @@ class DashboardPageTest {
           .findFirst().orElseThrow(() -> new AssertionError("page shows requests=" + requests + ", never served"));
       assertShows(page, status);
 
-      assertThat(page.element("link-state").attr("class")).contains("up");
-      assertThat(page.element("link-state").text()).isEqualTo("Origin UP");
+      assertThat(page.element("link-state").attr("class")).contains("connected");
+      assertThat(page.element("link-state").text()).isEqualTo("Origin connected");
+      assertThat(page.element("link-since").text()).isEqualTo("since " + DashboardText.time(api.linkSinceMillis));
+      assertThat(page.element("link-error").hidden()).as("no last error").isTrue();
       assertThat(page.element("origin").text()).isEqualTo("hq.example.com:7070");
       assertThat(page.element("version").text()).isEqualTo("0.1.0-test");
 
@@ -88,6 +90,24 @@ class DashboardPageTest {
     assertThat(page.element("cache-limit").text()).isEqualTo(DashboardText.bytes(cache.get("limitBytes").asDouble()));
     assertThat(page.element("cache-entries").value()).isEqualTo(cache.get("entries").asDouble());
     assertThat(page.element("link-state").attr("data-value")).isEqualTo(status.at("/link/state").asText());
+    assertThat(page.element("link-since").value()).isEqualTo(status.at("/link/sinceMillis").asDouble());
+  }
+
+  @Test
+  void aLinkDownIsShownWithSinceWhenAndItsLastError() throws IOException {
+    try (FakeAdminApi api = new FakeAdminApi(TOKEN, FakeAdminApi.Mode.LINK_DOWN)) {
+      RenderedPage page = HeadlessChromium.load(chromium, api.baseUrl() + "/#token=" + TOKEN, dir, Optional.empty());
+
+      assertThat(page.element("error").hidden()).as("the API answered: no error banner").isTrue();
+      assertThat(page.element("link-state").attr("data-value")).isEqualTo("DISCONNECTED");
+      assertThat(page.element("link-state").attr("class")).contains("disconnected");
+      assertThat(page.element("link-state").text()).isEqualTo("Origin disconnected");
+      assertThat(page.element("link-since").value()).isEqualTo((double) api.linkSinceMillis);
+      assertThat(page.element("link-since").text()).isEqualTo("since " + DashboardText.time(api.linkSinceMillis));
+      assertThat(page.element("link-error").hidden()).isFalse();
+      assertThat(page.element("link-error").text()).isEqualTo("last error "
+          + DashboardText.time(api.linkErrorAtMillis) + ": " + FakeAdminApi.LINK_ERROR);
+    }
   }
 
   @Test
@@ -115,7 +135,7 @@ class DashboardPageTest {
       assertShows(page, status);
       assertThat(status.at("/stats/blockHits").asLong()).isPositive();
       assertThat(status.at("/stats/blockMisses").asLong()).isPositive();
-      assertThat(page.element("link-state").text()).isEqualTo("Origin UP");
+      assertThat(page.element("link-state").text()).isEqualTo("Origin connected");
       assertThat(page.element("job-" + id).attr("data-state")).isEqualTo("DONE");
       assertThat(Double.parseDouble(page.element("job-" + id).attr("data-progress"))).isEqualTo(1.0);
     }

@@ -36,6 +36,14 @@ final class DashboardText {
     return String.format(Locale.ROOT, ms >= 1 ? "%.1f ms" : "%.2f ms", ms);
   }
 
+  /** fmtTime: the time of day (en-GB, 24 h) in this JVM's zone (the browser's too), the date first if not today. */
+  static String time(long epochMillis) {
+    java.time.ZonedDateTime t = java.time.Instant.ofEpochMilli(epochMillis).atZone(java.time.ZoneId.systemDefault());
+    String time = t.format(java.time.format.DateTimeFormatter.ofPattern("HH:mm:ss"));
+    return t.toLocalDate().equals(java.time.LocalDate.now()) ? time
+        : t.format(java.time.format.DateTimeFormatter.ofPattern("dd/MM/yyyy")) + " " + time;
+  }
+
   static String count(long n) {
     return String.format(Locale.US, "%,d", n);
   }

@@ -27,8 +27,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class FakeAdminApi implements AutoCloseable {
   static final String DASHBOARD = "/dev/outpost/proxy/admin/dashboard/";
 
-  /** How the API answers. */
-  enum Mode { OK, DROP_CONNECTION }
+  /** How the API answers: a healthy branch, one whose origin link is down, or not at all. */
+  enum Mode { OK, LINK_DOWN, DROP_CONNECTION }
+
+  /** When the link state last changed, in the answers: 12 min 34 s before the fake started. */
+  final long linkSinceMillis = System.currentTimeMillis() - 754_000;
+  /** The last error the LINK_DOWN answers carry, and when it happened. */
+  static final String LINK_ERROR = "connection lost: no answer for 6000 ms (heartbeat timeout)";
+  final long linkErrorAtMillis = linkSinceMillis - 5_000;
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private final HttpServer server;
@@ -81,7 +87,7 @@ final class FakeAdminApi implements AutoCloseable {
     }
     JsonNode body = switch (path) {
       case "/api/status" -> {
-        JsonNode s = status(statusCalls.getAndIncrement());
+        JsonNode s = status(statusCalls.getAndIncrement(), mode, linkSinceMillis, linkErrorAtMillis);
         servedStatus.add(s);
         yield s;
       }
@@ -109,11 +115,17 @@ final class FakeAdminApi implements AutoCloseable {
   }
 
   /** The n-th status answer: a busy branch, 90 % hits, counters growing by a fixed step per answer. */
-  static ObjectNode status(int n) {
+  static ObjectNode status(int n, Mode mode, long linkSinceMillis, long linkErrorAtMillis) {
     ObjectNode s = JSON.createObjectNode();
     s.put("version", "0.1.0-test");
     s.put("uptimeSeconds", 93_784 + 2L * n);
-    s.putObject("link").put("state", "UP").put("origin", "hq.example.com:7070");
+    ObjectNode link = s.putObject("link").put("state", mode == Mode.LINK_DOWN ? "DISCONNECTED" : "CONNECTED")
+        .put("origin", "hq.example.com:7070").put("sinceMillis", linkSinceMillis);
+    if (mode == Mode.LINK_DOWN) {
+      link.put("lastError", LINK_ERROR).put("lastErrorAtMillis", linkErrorAtMillis);
+    } else {
+      link.putNull("lastError").putNull("lastErrorAtMillis");
+    }
     s.putObject("cache").put("bytes", 6_871_947_674L).put("entries", 104_857).put("limitBytes", 10_737_418_240L)
         .put("pinnedBytes", 536_870_912L);
     s.putObject("subscription").put("seq", 48_213 + n).put("lag", 0).put("live", true);

@@ -13,6 +13,7 @@ import dev.outpost.protocol.Request;
 import dev.outpost.protocol.Welcome;
 import dev.outpost.proxy.cache.BlockSource;
 import dev.outpost.proxy.metrics.ProxyMetrics;
+import dev.outpost.transport.Backoff;
 import dev.outpost.transport.Principal;
 import dev.outpost.transport.RequestService;
 import dev.outpost.transport.RpcClient;
@@ -94,10 +95,9 @@ class OriginLinkTest {
     RpcServer server = RpcServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(),
         Frames.DEFAULT_MAX_FRAME_BYTES, group, fake,
         token -> new Principal("p", Principal.Access.READ, Instant.now().plusSeconds(3600)), Clock.systemUTC());
-    OriginLink link = new OriginLink(server.address(), RpcClient.Options.plain("proxy", "tok"), group, "v", 10, 100,
-        5000, new ProxyMetrics());
+    OriginLink link = new OriginLink(server.address(), RpcClient.Options.plain("proxy", "tok"), group, "v",
+        new Backoff(10, 100), 5000, 1000, Clock.systemUTC(), new ProxyMetrics());
     try {
-      link.start();
       Map<BlockId, byte[]> got = new ConcurrentHashMap<>();
       CompletableFuture<OutpostException> done = new CompletableFuture<>();
       link.fetch(ids, new BlockSource.Sink() {
@@ -128,19 +128,23 @@ class OriginLinkTest {
   }
 
   @Test
-  void aLinkToTheWrongVolumeStaysDown() throws Exception {
+  void aLinkToAnOriginOfAnotherVolumeStaysDisconnectedWithTheRefusalAsItsLastError() throws Exception {
     EventLoopGroup group = Transports.newGroup("test-link", 1);
     RpcServer server = RpcServer.start(new InetSocketAddress("127.0.0.1", 0), Optional.empty(),
         Frames.DEFAULT_MAX_FRAME_BYTES, group, new FlakyOrigin(Map.of()),
         token -> new Principal("p", Principal.Access.READ, Instant.now().plusSeconds(3600)), Clock.systemUTC());
-    OriginLink link = new OriginLink(server.address(), RpcClient.Options.plain("proxy", "tok"), group, "other", 10, 50,
-        200, new ProxyMetrics());
+    OriginLink link = new OriginLink(server.address(), RpcClient.Options.plain("proxy", "tok"), group, "other",
+        new Backoff(10, 50), 200, 1000, Clock.systemUTC(), new ProxyMetrics());
     try {
-      link.start();
       var err = org.assertj.core.api.Assertions.catchThrowableOfType(java.util.concurrent.ExecutionException.class,
           () -> link.generation().get(5, TimeUnit.SECONDS));
-      assertThat(((OutpostException) err.getCause()).code()).isEqualTo(ErrorCode.UNAVAILABLE);
-      assertThat(link.state()).isNotEqualTo(LinkState.UP);
+      assertThat(((OutpostException) err.getCause()).code()).isIn(ErrorCode.UNAVAILABLE, ErrorCode.INVALID_ARGUMENT);
+      // Never up, so DISCONNECTED from the start; the refusal is what the status shows.
+      assertThat(link.state()).isEqualTo(LinkState.DISCONNECTED);
+      assertThat(link.isUp()).isFalse();
+      assertThat(link.health().status().lastError()).hasValueSatisfying(e ->
+          assertThat(e.message()).isEqualTo(server.address().getHostString() + ":" + server.port()
+              + " serves volume v, not other"));
     } finally {
       link.close();
       server.close();

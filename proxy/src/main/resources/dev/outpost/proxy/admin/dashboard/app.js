@@ -56,6 +56,14 @@
     return Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—';
   }
 
+  // A point in time: the time of day (en-GB, 24 h), with the date in front when it is not today.
+  function fmtTime(millis) {
+    if (!Number.isFinite(millis) || millis <= 0) return '—';
+    const d = new Date(millis);
+    const time = d.toLocaleTimeString('en-GB');
+    return d.toDateString() === new Date().toDateString() ? time : d.toLocaleDateString('en-GB') + ' ' + time;
+  }
+
   function fmtDuration(seconds) {
     if (!Number.isFinite(seconds) || seconds < 0) return '—';
     const s = Math.floor(seconds);
@@ -120,11 +128,25 @@
     $('uptime').textContent = fmtDuration(s.uptimeSeconds);
     $('updated').textContent = new Date().toLocaleTimeString('en-GB');
 
+    // The link's state (ADR 0004), since when, and what last went wrong.
     const state = String(link.state || 'UNKNOWN').toUpperCase();
+    const LINK = {
+      CONNECTED: 'Origin connected', DEGRADED: 'Origin degraded', DISCONNECTED: 'Origin disconnected',
+      REPLAYING: 'Replaying writes',
+    };
     const badge = $('link-state');
-    badge.textContent = {UP: 'Origin UP', DOWN: 'Origin DOWN', CONNECTING: 'Connecting…'}[state] || state;
+    badge.textContent = LINK[state] || state;
     badge.dataset.value = state;
-    badge.className = 'badge ' + ({UP: 'up', DOWN: 'down', CONNECTING: 'connecting'}[state] || 'unknown');
+    badge.className = 'badge ' + (LINK[state] ? state.toLowerCase() : 'unknown');
+    setValue('link-since', link.sinceMillis, Number.isFinite(link.sinceMillis) ? 'since ' + fmtTime(link.sinceMillis) : '—');
+    const linkError = $('link-error');
+    if (link.lastError) {
+      setValue('link-error', link.lastErrorAtMillis, 'last error ' + fmtTime(link.lastErrorAtMillis) + ': ' + link.lastError);
+      linkError.hidden = false;
+    } else {
+      setValue('link-error', null, '');
+      linkError.hidden = true;
+    }
 
     setValue('hit-ratio', st.hitRatio, fmtPercent(st.hitRatio));
     $('block-hits').textContent = fmtCount(st.blockHits);
