@@ -94,7 +94,8 @@ import org.slf4j.LoggerFactory;
  * namespace or commits fails UNAVAILABLE "connection lost; the operation may or may not have been applied"
  * instead of being replayed blindly: look before retrying. A commit carries the version it is based on, so
  * writing again is safe — if the lost one was applied, the retry fails with {@link CommitConflictException}.
- * Watches subscribe again from their last event ({@link Watch}).
+ * Watches subscribe again from their last event ({@link Watch}). A server that vanished without closing the
+ * connection is noticed by the heartbeat ({@link ClientConfig#heartbeat()}) and treated as a lost connection.
  *
  * <p>{@link #lease Leases} give one writer a path; writes name theirs with {@link WriteOptions#withLease}, and a
  * late write under a lease that was lost is refused FENCED. A lease is never acquired again on reconnection: its
