@@ -45,6 +45,8 @@ public enum ErrorCode {
   BLOCK_CORRUPT(40),
   /** A well-formed request with an argument out of range. */
   INVALID_ARGUMENT(41),
+  /** A file would grow past the volume's maximum file size (FORMAT.md §4: 16 TiB); EFBIG at the mount. */
+  FILE_TOO_LARGE(42),
   /** The store has no room left (LMDB map full, disk full). */
   NO_SPACE(50),
   /** The server (or the proxy's origin) cannot be reached now. */

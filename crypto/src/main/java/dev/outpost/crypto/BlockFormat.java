@@ -28,6 +28,11 @@ public final class BlockFormat {
    * smaller than the plaintext; index blocks are at most 22 + 76 × 512 bytes.
    */
   public static final int MAX_CIPHER_BYTES = 1 + MAX_PLAIN_BYTES + TAG_BYTES;
+  /**
+   * Largest file of a volume, 2^44 bytes (16 TiB, FORMAT.md §4): writers refuse to grow a file past it and the
+   * origin refuses a commit that claims more, with FILE_TOO_LARGE.
+   */
+  public static final long MAX_FILE_BYTES = 1L << 44;
   /** Smallest ciphertext of a data block (a raw empty body). */
   public static final int MIN_CIPHER_BYTES = 1 + TAG_BYTES;
   /** Smallest ciphertext of a zstd data block: header, stored nonce, tag (a real frame adds more). */
