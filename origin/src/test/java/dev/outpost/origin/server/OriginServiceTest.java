@@ -167,6 +167,32 @@ class OriginServiceTest {
     assertThat(origin.server.metrics().count(OriginMetrics.CONFLICTS)).isEqualTo(1);
   }
 
+  /**
+   * A client that does not use the library (so nothing on its side stops it) claims a size past the volume's
+   * maximum: the origin refuses the commit and the size change, and the file stays as it was.
+   */
+  @Test
+  void aCommitOrSizeChangePastTheMaximumFileSizeIsRefusedFileTooLarge() {
+    RpcClient c = origin.connect(Mode.RW);
+    TestBlock b = block(random, 5000);
+    upload(c, b);
+    long tooLarge = dev.outpost.crypto.BlockFormat.MAX_FILE_BYTES + 1;
+    assertThat(codeOf(() -> call(c, new Commit("/huge", 0, 0, Optional.of(b.root()), tooLarge, 1, 0))))
+        .isEqualTo(ErrorCode.FILE_TOO_LARGE);
+    assertThat(codeOf(() -> call(c, new Commit("/huge", 0, 0, Optional.of(b.root()), Long.MAX_VALUE, 1, 0))))
+        .isEqualTo(ErrorCode.FILE_TOO_LARGE);
+    assertThat(codeOf(() -> call(c, new GetAttr("", "/huge")))).isEqualTo(ErrorCode.NOT_FOUND);
+
+    FileAttr v1 = attr(call(c, new Commit("/f", 0, 0, Optional.of(b.root()), 5000, 1, 0)));
+    assertThat(codeOf(() -> call(c, new Commit("/f", v1.inode(), v1.version(), Optional.of(b.root()), tooLarge, 2, 0))))
+        .isEqualTo(ErrorCode.FILE_TOO_LARGE);
+    assertThat(codeOf(() -> call(c, new SetAttr("/f", OptionalInt.empty(), OptionalLong.empty(),
+        OptionalLong.of(tooLarge))))).isEqualTo(ErrorCode.FILE_TOO_LARGE);
+    FileAttr now = attr(call(c, new GetAttr("", "/f")));
+    assertThat(now.version()).isEqualTo(v1.version());
+    assertThat(now.size()).isEqualTo(5000);
+  }
+
   @Test
   void putBlockWithWrongIdIsBlockCorruptAndNothingIsStored() {
     RpcClient c = origin.connect(Mode.RW);
