@@ -2,6 +2,7 @@ package dev.outpost.client;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.crypto.BlockFormat;
 import dev.outpost.crypto.BlockSealer;
 import dev.outpost.crypto.Chunker;
 import dev.outpost.crypto.FileRoot;
@@ -21,7 +22,9 @@ import java.util.concurrent.Executor;
  * chunk, never the whole file), sealed in parallel on the worker pool, fed in order to the index tree builder
  * and to the {@link Uploader}; {@link #close()} uploads the rest, then commits through {@code committer}.
  *
- * <p>Not thread-safe (an OutputStream). After a failure the stream is unusable and nothing is committed.
+ * <p>Not thread-safe (an OutputStream). After a failure the stream is unusable and nothing is committed; a
+ * write that would take the file past {@link BlockFormat#MAX_FILE_BYTES} is such a failure
+ * (FILE_TOO_LARGE), before any of its bytes are taken.
  */
 public final class FileWrite extends OutputStream {
   private final Chunker chunker;
@@ -73,6 +76,7 @@ public final class FileWrite extends OutputStream {
     Objects.checkFromIndexSize(off, len, b.length);
     checkOpen();
     try {
+      BlockFormat.checkFileSize(path, bytesRead + len);
       while (len > 0) {
         if (end == buf.length) {
           System.arraycopy(buf, start, buf, 0, end - start);

@@ -516,6 +516,8 @@ public final class OutpostClient implements AutoCloseable {
   /**
    * Sets the file's size by writing a new version: the first {@code size} bytes of the current content,
    * padded with zeros if it grows. Commits against the version read, so a concurrent change is a conflict.
+   *
+   * @throws OutpostException FILE_TOO_LARGE past {@link BlockFormat#MAX_FILE_BYTES}, before anything is read
    */
   public WriteReport truncate(String path, long size) {
     return truncate(path, size, WriteOptions.DEFAULTS);
@@ -529,6 +531,7 @@ public final class OutpostClient implements AutoCloseable {
     if (size < 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative size " + size);
     }
+    BlockFormat.checkFileSize(path, size);
     OutpostFile f = open(path);
     long keep = Math.min(size, f.size());
     InputStream head = new BoundedStream(f.inputStream(), keep);

@@ -1,5 +1,8 @@
 package dev.outpost.crypto;
 
+import dev.outpost.core.ErrorCode;
+import dev.outpost.core.OutpostException;
+
 /**
  * Byte-level constants of the block format (FORMAT.md, format version 1), for modules that size buffers or
  * frames by them.
@@ -41,4 +44,18 @@ public final class BlockFormat {
   static final int ZSTD_PREFIX_BYTES = 1 + NONCE_BYTES;
 
   private BlockFormat() {}
+
+  /**
+   * Checks that a file may have {@code sizeBytes} bytes (a negative value is taken for an overflowed sum).
+   *
+   * @param path names the file in the message
+   * @throws OutpostException FILE_TOO_LARGE "PATH: N bytes is more than the maximum file size, ..." past
+   *     {@link #MAX_FILE_BYTES}
+   */
+  public static void checkFileSize(String path, long sizeBytes) {
+    if (sizeBytes < 0 || sizeBytes > MAX_FILE_BYTES) {
+      throw new OutpostException(ErrorCode.FILE_TOO_LARGE, path + ": " + (sizeBytes < 0 ? "more than 2^63 - 1"
+          : sizeBytes) + " bytes is more than the maximum file size, " + MAX_FILE_BYTES + " bytes (16 TiB)");
+    }
+  }
 }

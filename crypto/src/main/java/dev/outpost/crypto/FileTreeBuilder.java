@@ -47,7 +47,7 @@ public final class FileTreeBuilder {
    * Adds the next chunk of the file: its id, cipher length, key and length.
    *
    * @throws OutpostException INVALID_ARGUMENT for a chunk longer than a block can hold, or a file whose tree
-   *     would exceed {@link RootRef#MAX_DEPTH}
+   *     would exceed {@link RootRef#MAX_DEPTH}; FILE_TOO_LARGE past {@link BlockFormat#MAX_FILE_BYTES}
    */
   public void add(ChildRef chunk) {
     if (finished) {
@@ -57,9 +57,7 @@ public final class FileTreeBuilder {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "a chunk holds at most " + BlockFormat.MAX_PLAIN_BYTES
           + " bytes: " + chunk.plainBytes());
     }
-    if (sizeBytes + chunk.plainBytes() < 0) {
-      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "file larger than 2^63 - 1 bytes");
-    }
+    BlockFormat.checkFileSize("the file", sizeBytes + chunk.plainBytes());
     sizeBytes += chunk.plainBytes();
     push(0, chunk);
   }

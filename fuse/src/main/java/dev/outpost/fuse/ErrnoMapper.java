@@ -15,6 +15,7 @@ final class ErrnoMapper {
   private static final Logger log = LoggerFactory.getLogger(ErrnoMapper.class);
   // Not in jfuse's Errno; the values are Linux's (the only platform this module mounts on).
   private static final int EPERM = 1;
+  private static final int EFBIG = 27;
   private static final int ENOSPC = 28;
 
   private final Errno errno;
@@ -41,6 +42,7 @@ final class ErrnoMapper {
           : errno.einval();
       case INVALID_ARGUMENT -> errno.einval();
       case NO_SPACE -> ENOSPC;
+      case FILE_TOO_LARGE -> EFBIG;
       case LEASE_CONFLICT, FENCED -> errno.eacces();
       case CONFLICT -> {
         log.warn("{} {}: not committed, the file changed at the origin: {}", op, path, e.getMessage());

@@ -8,6 +8,7 @@ import dev.outpost.client.WriteOptions;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.core.VolumePath;
+import dev.outpost.crypto.BlockFormat;
 import dev.outpost.protocol.FileAttr;
 import java.io.IOException;
 import java.io.InputStream;
@@ -279,6 +280,7 @@ final class OpenFile {
     if (offset < 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative offset " + offset);
     }
+    BlockFormat.checkFileSize(path, offset + src.remaining());
     ensureLocal(true);
     int n = src.remaining();
     try {
@@ -300,6 +302,7 @@ final class OpenFile {
     if (size < 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative size " + size);
     }
+    BlockFormat.checkFileSize(path, size);
     ensureLocal(size > 0);
     try {
       long current = local.size();

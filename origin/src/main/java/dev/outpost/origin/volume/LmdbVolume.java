@@ -505,6 +505,7 @@ public final class LmdbVolume implements Volume {
     Objects.requireNonNull(mtimeMillis, "mtimeMillis");
     Objects.requireNonNull(size, "size");
     mode.ifPresent(LmdbVolume::checkMode);
+    size.ifPresent(s -> BlockFormat.checkFileSize(path, s));
     if (size.isPresent() && size.getAsLong() != 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT,
           "setAttr only truncates to size 0 (got " + size.getAsLong() + "); other sizes are written by a commit");
@@ -547,6 +548,8 @@ public final class LmdbVolume implements Volume {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT,
           "commit needs inode, base version and size >= 0, got " + inode + ", " + baseVersion + ", " + size);
     }
+    // The size is the client's word (the origin cannot read plain lengths), so it is bounded here.
+    BlockFormat.checkFileSize(path, size);
     if (root.isPresent() != (size > 0)) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, root.isPresent()
           ? "an empty file has no root" : "a file of " + size + " bytes needs a root");
