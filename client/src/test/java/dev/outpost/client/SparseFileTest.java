@@ -8,8 +8,11 @@ import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.crypto.BlockFormat;
 import dev.outpost.origin.embedded.EmbeddedOrigin;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -63,5 +66,80 @@ class SparseFileTest {
     });
     assertThat(client.stat("/limit").version()).isEqualTo(version);
     assertThat(client.stat("/limit").size()).isEqualTo(1000);
+  }
+
+  static final long TIB = 1L << 40;
+
+  @Test
+  void truncateToOneTebibyteIsQuickUploadsLittleAndReadsAsZeros() {
+    client.write("/tb", random(2, 5000), WriteOptions.DEFAULTS);
+    WriteReport r = assertTimeoutPreemptively(HANG_BOUND, () -> client.truncate("/tb", TIB));
+    assertThat(r.attr().size()).isEqualTo(TIB);
+    // The shared zero chunk and the index blocks repeated over it: O(1) blocks, whatever the size.
+    assertThat(r.bytesUploaded()).isLessThan(256 << 10);
+    assertThat(r.bytesRead()).as("plaintext chunked").isLessThan(1 << 20);
+    assertThat(client.stat("/tb").size()).isEqualTo(TIB);
+    byte[] head = new byte[6000];
+    assertThat(client.read("/tb", 0, head, 0, head.length)).isEqualTo(head.length);
+    assertThat(Arrays.copyOf(head, 5000)).isEqualTo(random(2, 5000));
+    assertThat(Arrays.copyOfRange(head, 5000, 6000)).containsOnly(0);
+    for (long at : new long[] {TIB / 3, TIB / 2 - 7, TIB - (1 << 20)}) {
+      byte[] b = new byte[1 << 20];
+      Arrays.fill(b, (byte) 1);
+      assertThat(client.read("/tb", at, b, 0, b.length)).as("read at %d", at).isEqualTo(b.length);
+      assertThat(b).as("bytes at %d", at).containsOnly(0);
+    }
+    assertThat(client.read("/tb", TIB, new byte[1], 0, 1)).isEqualTo(-1);
+  }
+
+  @Test
+  void truncateExtendsAndShrinksAcrossChunkBoundariesReadingOnlyTheChunksItCuts() throws IOException {
+    byte[] data = random(3, 3 << 20);
+    client.write("/cut", data, WriteOptions.DEFAULTS.withMode(0640));
+    byte[] expected = data;
+    long[] sizes = {
+        (3 << 20) + 1,          // one byte more
+        100L << 20,             // a long run of zeros after the data
+        (3 << 20) - 100_000,    // back into the data
+        1_000_000,              // into the middle of some chunk
+        (100L << 20) + 12_345,  // zeros again, ending mid-chunk
+        262_144,                // one maximal chunk
+        262_145,
+        17,                     // shorter than the smallest chunk
+        (5L << 20) + 3,
+    };
+    for (long size : sizes) {
+      WriteReport r = client.truncate("/cut", size);
+      expected = Arrays.copyOf(expected, (int) Math.min(size, 200L << 20));
+      assertThat(r.attr().size()).isEqualTo(size);
+      // What is kept is reused by reference; only the chunk the new end cuts is read again (plus its neighbour
+      // until the chunk boundaries agree).
+      assertThat(r.bytesRead()).as("plaintext chunked for size %d", size).isLessThan(2 << 20);
+      try (InputStream in = client.openRead("/cut")) {
+        assertThat(in.readAllBytes()).as("content after truncate to %d", size).isEqualTo(expected);
+      }
+    }
+    assertThat(client.stat("/cut").mode()).isEqualTo(0640);
+  }
+
+  @Test
+  void readingAHoleFetchesNoDataBlocks() {
+    client.write("/hole-read", new byte[0], WriteOptions.DEFAULTS);
+    client.truncate("/hole-read", 1L << 30);
+    OutpostFile f = client.open("/hole-read");
+    long before = client.blocksRequested();
+    byte[] b = new byte[8 << 20];
+    long total = 0;
+    try (InputStream in = f.inputStream()) {
+      int n;
+      while (total < (256L << 20) && (n = in.read(b)) > 0) {
+        total += n;
+      }
+    } catch (IOException e) {
+      throw new AssertionError(e);
+    }
+    assertThat(total).isEqualTo(256L << 20);
+    // Index blocks only: every leaf is the volume's zero chunk, whose plaintext the client knows.
+    assertThat(client.blocksRequested() - before).isLessThan(8);
   }
 }

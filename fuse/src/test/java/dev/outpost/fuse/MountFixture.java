@@ -99,6 +99,25 @@ abstract class MountFixture {
     return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8));
   }
 
+  /** A bound for programs that must end quickly: it only keeps a hang from passing, it measures nothing. */
+  static final long HANG_BOUND_SECONDS = 20;
+
+  /**
+   * Runs {@code sh -c script} inside the mount with its output in a file, so that a program stuck in the kernel
+   * cannot block the test; fails if it has not ended within {@code seconds}.
+   */
+  Result shWithin(long seconds, String script) throws Exception {
+    Path out = Files.createTempFile(tmp, "out", ".txt");
+    Process p = new ProcessBuilder(List.of("sh", "-c", script)).directory(mnt.toFile()).redirectErrorStream(true)
+        .redirectOutput(out.toFile()).start();
+    p.getOutputStream().close();
+    if (!p.waitFor(seconds, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      throw new AssertionError("`" + script + "` did not finish within " + seconds + " s");
+    }
+    return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+  }
+
   static boolean installed(String program) {
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
       if (Files.isExecutable(Path.of(dir, program))) {
