@@ -32,9 +32,33 @@ public final class Chunker {
   }
 
   private final long[] gear;
+  private final int zeroRunChunkLength;
 
   public Chunker(GearTable table) {
     this.gear = table.values;
+    this.zeroRunChunkLength = nextChunkLength(new byte[MAX_CHUNK_BYTES], 0, MAX_CHUNK_BYTES);
+  }
+
+  /**
+   * The length of every chunk cut inside a long run of zeros: a cut depends only on the bytes from the chunk's
+   * start (the hash restarts there), so a chunk that starts with at least {@value #MAX_CHUNK_BYTES} zeros ahead
+   * is always this long — {@value #MAX_CHUNK_BYTES} unless the volume's gear value for byte 0 makes the mask
+   * match earlier. A writer can therefore append a run of zeros without reading it ({@link #zeroRunChunks}).
+   */
+  public int zeroRunChunkLength() {
+    return zeroRunChunkLength;
+  }
+
+  /**
+   * How many chunks of {@link #zeroRunChunkLength()} zeros splitting cuts first from a chunk start followed by
+   * {@code zerosAhead} zeros, whatever comes after them: every chunk that starts at least {@value #MAX_CHUNK_BYTES}
+   * bytes before the run's end. Fewer than {@value #MAX_CHUNK_BYTES} zeros of the run are left after them.
+   */
+  public long zeroRunChunks(long zerosAhead) {
+    if (zerosAhead < MAX_CHUNK_BYTES) {
+      return 0;
+    }
+    return (zerosAhead - MAX_CHUNK_BYTES) / zeroRunChunkLength + 1;
   }
 
   /**

@@ -4,6 +4,7 @@ import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.core.RootRef;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -50,16 +51,33 @@ public final class FileTreeBuilder {
    *     would exceed {@link RootRef#MAX_DEPTH}; FILE_TOO_LARGE past {@link BlockFormat#MAX_FILE_BYTES}
    */
   public void add(ChildRef chunk) {
+    add(chunk, 1);
+  }
+
+  /**
+   * Adds the same chunk {@code times} times in a row (a run of zeros is one zero chunk many times): the tree is
+   * the one {@code times} single adds build, but each level seals one index block for the run of identical
+   * groups it holds and passes it up as a run, so the work is O(depth × {@value IndexBlock#MAX_CHILDREN})
+   * whatever {@code times} is, and the sink sees each distinct block of the run once.
+   *
+   * @throws OutpostException as {@link #add(ChildRef)}; INVALID_ARGUMENT for {@code times < 1}
+   */
+  public void add(ChildRef chunk, long times) {
     if (finished) {
       throw new IllegalStateException("finish() was called");
+    }
+    if (times < 1) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "a chunk is added at least once, not " + times + " times");
     }
     if (chunk.plainBytes() > BlockFormat.MAX_PLAIN_BYTES) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "a chunk holds at most " + BlockFormat.MAX_PLAIN_BYTES
           + " bytes: " + chunk.plainBytes());
     }
-    BlockFormat.checkFileSize("the file", sizeBytes + chunk.plainBytes());
-    sizeBytes += chunk.plainBytes();
-    push(0, chunk);
+    // sizeBytes and times are at most 2^44 and a chunk 2^18 bytes: no overflow below.
+    long total = times > BlockFormat.MAX_FILE_BYTES ? -1 : sizeBytes + times * chunk.plainBytes();
+    BlockFormat.checkFileSize("the file", total);
+    sizeBytes = total;
+    push(0, chunk, times);
   }
 
   /** Bytes added so far. */
@@ -92,11 +110,43 @@ public final class FileTreeBuilder {
     }
   }
 
-  private void push(int level, ChildRef ref) {
+  /** Appends {@code ref} {@code times} times to the level-{@code level} list. */
+  private void push(int level, ChildRef ref, long times) {
     if (groups.size() == level) {
       groups.add(new ArrayList<>());
       counts.add(0L);
     }
+    List<ChildRef> open = groups.get(level);
+    long left = times;
+    while (left > 0) {
+      if (!open.isEmpty()) {
+        // Fill the open group one by one until it closes (at most MAX_CHILDREN - 1 children).
+        push(level, ref);
+        left--;
+        continue;
+      }
+      // At a group start, a run of identical children closes identical groups of a fixed size: after
+      // MIN_CHILDREN if the child is a boundary, else after MAX_CHILDREN.
+      int groupSize = IndexBlock.isBoundary(ref.id()) ? IndexBlock.MIN_CHILDREN : IndexBlock.MAX_CHILDREN;
+      long groupsOfRun = left / groupSize;
+      if (groupsOfRun == 0) {
+        push(level, ref);
+        left--;
+        continue;
+      }
+      if (level + 1 > RootRef.MAX_DEPTH) {
+        throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "file needs more than " + RootRef.MAX_DEPTH + " index levels");
+      }
+      SealedBlock block = sealer.sealIndex(level + 1, Collections.nCopies(groupSize, ref));
+      sink.accept(block);
+      counts.set(level, counts.get(level) + groupsOfRun * groupSize);
+      left -= groupsOfRun * groupSize;
+      push(level + 1, new ChildRef(block.id(), block.cipherLength(), block.key(), groupSize * ref.plainBytes()),
+          groupsOfRun);
+    }
+  }
+
+  private void push(int level, ChildRef ref) {
     List<ChildRef> open = groups.get(level);
     open.add(ref);
     counts.set(level, counts.get(level) + 1);
@@ -120,6 +170,6 @@ public final class FileTreeBuilder {
     SealedBlock block = sealer.sealIndex(level, open);
     open.clear();
     sink.accept(block);
-    push(level, new ChildRef(block.id(), block.cipherLength(), block.key(), bytes));
+    push(level, new ChildRef(block.id(), block.cipherLength(), block.key(), bytes), 1);
   }
 }

@@ -16,6 +16,7 @@ import java.util.Set;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
 
 class ChunkerTest {
   static final Chunker CHUNKER = new Chunker(Vectors.volumeKey().gearTable());
@@ -144,5 +145,66 @@ class ChunkerTest {
 
   static int compare(int[] a, int[] b) {
     return a[0] != b[0] ? Integer.compare(a[0], b[0]) : Integer.compare(a[1], b[1]);
+  }
+
+  /** The volume's table with the value for byte 0 replaced. */
+  static Chunker withZeroGear(long g0) {
+    byte[] bytes = Vectors.gearBytes(Vectors.volumeKey().gearTable());
+    ByteBuffer.wrap(bytes).putLong(0, g0);
+    return new Chunker(GearTable.fromBytes(bytes));
+  }
+
+  @Test
+  void theZeroRunChunkLengthIsMaximalUnlessTheGearOfZeroMatchesTheMask() {
+    assertThat(CHUNKER.zeroRunChunkLength()).isEqualTo(Chunker.MAX_CHUNK_BYTES);
+    // fp = 0 matches the small mask at once: cut right after the unhashed minimum.
+    assertThat(withZeroGear(0).zeroRunChunkLength()).isEqualTo(Chunker.MIN_CHUNK_BYTES + 1);
+    // fp settles at -G[0] after 64 steps: here it passes the small mask but matches the large one.
+    long g0 = -0x0001_0000_0000_0000L;
+    assertThat(withZeroGear(g0).zeroRunChunkLength()).isEqualTo(Chunker.AVG_CHUNK_BYTES + 1);
+    assertThat(CHUNKER.zeroRunChunks(Chunker.MAX_CHUNK_BYTES - 1)).isZero();
+    assertThat(CHUNKER.zeroRunChunks(Chunker.MAX_CHUNK_BYTES)).isEqualTo(1);
+    assertThat(CHUNKER.zeroRunChunks(1L << 40)).isEqualTo((1L << 40) / Chunker.MAX_CHUNK_BYTES);
+  }
+
+  /**
+   * Data, a run of zeros, data: the chunks splitting cuts inside the run are what zeroRunChunks predicts from the
+   * first cut inside it, and the rest of the run is cut with what follows, for each kind of zero-run length.
+   */
+  @Property(tries = 30)
+  void zeroRunChunksPredictTheCutsInsideARun(@ForAll long seed, @ForAll @IntRange(min = 0, max = 2) int table,
+      @ForAll @IntRange(max = 300_000) int headLength, @ForAll @IntRange(max = 1_200_000) int zeros,
+      @ForAll @IntRange(max = 300_000) int tailLength) {
+    Chunker chunker = switch (table) {
+      case 0 -> CHUNKER;
+      case 1 -> withZeroGear(0);
+      default -> withZeroGear(-0x0001_0000_0000_0000L);
+    };
+    byte[] data = new byte[headLength + zeros + tailLength];
+    Random r = new Random(seed);
+    for (int i = 0; i < headLength; i++) {
+      data[i] = (byte) r.nextInt();
+    }
+    for (int i = headLength + zeros; i < data.length; i++) {
+      data[i] = (byte) r.nextInt();
+    }
+    List<Integer> starts = new ArrayList<>();
+    chunker.split(data, 0, data.length, (b, off, len) -> starts.add(off));
+    starts.add(data.length);
+    int runEnd = headLength + zeros;
+    // The first chunk start inside the run (or at its start), if any.
+    int k = 0;
+    while (k < starts.size() - 1 && starts.get(k) < headLength) {
+      k++;
+    }
+    if (starts.get(k) >= runEnd) {
+      return;
+    }
+    long predicted = chunker.zeroRunChunks(runEnd - starts.get(k));
+    for (int j = 0; j < predicted; j++) {
+      assertThat(starts.get(k + j + 1) - starts.get(k + j)).isEqualTo(chunker.zeroRunChunkLength());
+    }
+    int after = starts.get(k + (int) predicted);
+    assertThat(runEnd - after).isLessThan(Chunker.MAX_CHUNK_BYTES);
   }
 }

@@ -2,6 +2,7 @@ package dev.outpost.crypto;
 
 import dev.outpost.core.BlockRef;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.BlockId;
 import java.util.ArrayList;
@@ -166,5 +167,75 @@ class FileTreeBuilderTest {
     long newLeaves = build(edited).blocks().stream()
         .filter(s -> IndexBlock.level(s.cipher()) == 1 && !old.contains(s.id())).count();
     assertThat(newLeaves).isEqualTo(1);
+  }
+
+  /** A child whose id is (or is not) a group boundary. */
+  static ChildRef childWithBoundary(Random r, boolean boundary, int plainBytes) {
+    while (true) {
+      ChildRef c = randomChild(r);
+      if (IndexBlock.isBoundary(c.id()) == boundary) {
+        return new ChildRef(c.id(), c.cipherLength(), c.key(), plainBytes);
+      }
+    }
+  }
+
+  /**
+   * Runs of one child added at once build the tree that adding the child that many times builds, whatever the
+   * mix of runs, singles and boundary ids; the sink sees each distinct block of a run once.
+   */
+  @Property(tries = 30)
+  void aRunBuildsTheTreeOfItsSingleAdds(@ForAll long seed, @ForAll @IntRange(min = 1, max = 12) int runs) {
+    Random r = new Random(seed);
+    List<ChildRef> singles = new ArrayList<>();
+    Map<BlockId, byte[]> runStore = new HashMap<>();
+    List<SealedBlock> runBlocks = new ArrayList<>();
+    FileTreeBuilder b = new FileTreeBuilder(SEALER, x -> {
+      runBlocks.add(x);
+      runStore.put(x.id(), x.cipher());
+    });
+    for (int i = 0; i < runs; i++) {
+      ChildRef c = childWithBoundary(r, r.nextInt(4) == 0, 1 + r.nextInt(BlockFormat.MAX_PLAIN_BYTES));
+      int times = switch (r.nextInt(4)) {
+        case 0 -> 1 + r.nextInt(3);
+        case 1 -> 1 + r.nextInt(600);
+        default -> 1 + r.nextInt(8_000);
+      };
+      b.add(c, times);
+      for (int k = 0; k < times; k++) {
+        singles.add(c);
+      }
+    }
+    FileRoot root = b.finish().orElseThrow();
+    Built expected = build(singles);
+    assertThat(root.block()).isEqualTo(expected.root().orElseThrow().block());
+    assertThat(root.depth()).isEqualTo(expected.root().orElseThrow().depth());
+    assertThat(root.sizeBytes()).isEqualTo(expected.root().orElseThrow().sizeBytes());
+    assertThat(runStore.keySet()).isEqualTo(expected.store().keySet());
+    assertThat(runBlocks.size()).isLessThanOrEqualTo(expected.blocks().size());
+    assertThat(TreeWalk.leaves(root, runStore)).isEqualTo(singles);
+  }
+
+  @Test
+  void sixteenTebibytesOfOneChunkSealAHandfulOfBlocksAndOneMoreByteIsTooLarge() {
+    for (boolean boundary : new boolean[] {false, true}) {
+      ChildRef zero = childWithBoundary(new Random(9), boundary, BlockFormat.MAX_PLAIN_BYTES);
+      long times = BlockFormat.MAX_FILE_BYTES / BlockFormat.MAX_PLAIN_BYTES;
+      List<SealedBlock> blocks = new ArrayList<>();
+      FileTreeBuilder b = new FileTreeBuilder(SEALER, blocks::add);
+      b.add(zero, times);
+      FileRoot root = b.finish().orElseThrow();
+      assertThat(root.sizeBytes()).isEqualTo(BlockFormat.MAX_FILE_BYTES);
+      assertThat(blocks.size()).as("blocks sealed, boundary child: %s", boundary).isLessThan(30);
+      assertThat(root.depth()).isLessThanOrEqualTo(dev.outpost.core.RootRef.MAX_DEPTH);
+
+      FileTreeBuilder over = new FileTreeBuilder(SEALER, x -> {});
+      over.add(zero, times);
+      assertThatThrownBy(() -> over.add(new ChildRef(zero.id(), zero.cipherLength(), zero.key(), 1)))
+          .isInstanceOfSatisfying(dev.outpost.core.OutpostException.class,
+              e -> assertThat(e.code()).isEqualTo(dev.outpost.core.ErrorCode.FILE_TOO_LARGE));
+      assertThatThrownBy(() -> new FileTreeBuilder(SEALER, x -> {}).add(zero, Long.MAX_VALUE))
+          .isInstanceOfSatisfying(dev.outpost.core.OutpostException.class,
+              e -> assertThat(e.code()).isEqualTo(dev.outpost.core.ErrorCode.FILE_TOO_LARGE));
+    }
   }
 }
