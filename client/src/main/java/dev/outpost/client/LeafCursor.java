@@ -147,6 +147,16 @@ final class LeafCursor {
   }
 
   private IndexBlock.Opened open(ChildRef ref, int expectedLevel) {
+    return open(index, ref, expectedLevel);
+  }
+
+  /**
+   * The index block {@code ref} points at, checked against its entry: the level its parent expects and the bytes
+   * the entry says are under it.
+   *
+   * @throws OutpostException BLOCK_CORRUPT if either differs
+   */
+  static IndexBlock.Opened open(IndexCache index, ChildRef ref, int expectedLevel) {
     IndexBlock.Opened node = Futures.join(index.get(ref));
     if (node.level() != expectedLevel) {
       throw new OutpostException(ErrorCode.BLOCK_CORRUPT,

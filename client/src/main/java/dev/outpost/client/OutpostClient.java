@@ -48,7 +48,6 @@ import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.SequenceInputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -117,6 +116,7 @@ public final class OutpostClient implements AutoCloseable {
   private final Calls calls;
   private final BlockFetcher fetcher;
   private final IndexCache indexCache;
+  private final ZeroChunk zeroChunk;
   private final SecureRandom random = new SecureRandom();
   /** Open leases by token, for the server's recalls. */
   private final ConcurrentHashMap<Long, Lease> leases = new ConcurrentHashMap<>();
@@ -138,6 +138,7 @@ public final class OutpostClient implements AutoCloseable {
     this.calls = new Calls(link);
     this.fetcher = new BlockFetcher(link, workers);
     this.indexCache = new IndexCache(fetcher);
+    this.zeroChunk = ZeroChunk.of(chunker, sealer);
     link.onUp(receivePushes);
   }
 
@@ -385,8 +386,23 @@ public final class OutpostClient implements AutoCloseable {
     if (attr.type() == FileType.SYMLINK) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "is a symlink (to " + attr.linkTarget() + "): " + path);
     }
+    return open(path, attr);
+  }
+
+  /**
+   * The version {@code attr} describes — a commit's reply, a listing's entry — without asking the server; reads
+   * return its bytes as long as its blocks are kept (they are while it is the current version or in a snapshot).
+   *
+   * @throws OutpostException IS_A_DIRECTORY or INVALID_ARGUMENT for what is not a file, BLOCK_CORRUPT when the
+   *     root key does not unwrap
+   */
+  public OutpostFile open(String path, FileAttr attr) {
+    if (attr.type() != FileType.FILE) {
+      throw new OutpostException(attr.type() == FileType.DIRECTORY ? ErrorCode.IS_A_DIRECTORY
+          : ErrorCode.INVALID_ARGUMENT, "not a regular file: " + path);
+    }
     return new OutpostFile(path, attr, attr.root().map(r -> contentRoot(path, attr, r)), fetcher, indexCache,
-        config.readAheadBytes());
+        zeroChunk, config.readAheadBytes());
   }
 
   /** The file's content as a stream with read-ahead. */
@@ -470,8 +486,12 @@ public final class OutpostClient implements AutoCloseable {
     }
     long base = options.baseVersion().orElse(existing.map(FileAttr::version).orElse(0L));
     Optional<FileAttr> baseAttr = existing.filter(a -> a.version() == base);
+    return newWrite(path, base, baseAttr, options);
+  }
+
+  private FileWrite newWrite(String path, long base, Optional<FileAttr> baseAttr, WriteOptions options) {
     Uploader uploader = new Uploader(calls, Math.max(16L << 20, config.readAheadBytes() * 2));
-    return new FileWrite(path, chunker, sealer, workers, config.parallelism() * 2, uploader,
+    return new FileWrite(path, chunker, sealer, workers, config.parallelism() * 2, uploader, zeroChunk, fetcher,
         root -> commit(path, base, baseAttr, root, options));
   }
 
@@ -515,7 +535,9 @@ public final class OutpostClient implements AutoCloseable {
 
   /**
    * Sets the file's size by writing a new version: the first {@code size} bytes of the current content,
-   * padded with zeros if it grows. Commits against the version read, so a concurrent change is a conflict.
+   * padded with zeros if it grows. Commits against the version read, so a concurrent change is a conflict. The
+   * kept chunks are reused and the zeros are the volume's zero chunk repeated ({@link FileWrite#append},
+   * {@link FileWrite#writeZeros}): only the chunk the new end cuts is read again, whatever the sizes.
    *
    * @throws OutpostException FILE_TOO_LARGE past {@link BlockFormat#MAX_FILE_BYTES}, before anything is read
    */
@@ -534,10 +556,12 @@ public final class OutpostClient implements AutoCloseable {
     BlockFormat.checkFileSize(path, size);
     OutpostFile f = open(path);
     long keep = Math.min(size, f.size());
-    InputStream head = new BoundedStream(f.inputStream(), keep);
-    InputStream content = new SequenceInputStream(head, new ZeroStream(size - keep));
-    return write(path, content, new WriteOptions(f.attr().mode(), options.mtimeMillis(),
-        OptionalLong.of(f.attr().version()), options.leaseToken()));
+    FileWrite w = newWrite(path, f.attr().version(), Optional.of(f.attr()), new WriteOptions(f.attr().mode(),
+        options.mtimeMillis(), OptionalLong.of(f.attr().version()), options.leaseToken()));
+    w.append(f, 0, keep);
+    w.writeZeros(size - keep);
+    w.close();
+    return w.report();
   }
 
   private FileAttr commit(String path, long base, Optional<FileAttr> baseAttr, Optional<FileRoot> root,

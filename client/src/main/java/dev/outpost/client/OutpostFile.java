@@ -19,15 +19,17 @@ public final class OutpostFile {
   private final Optional<ContentRoot> root;
   private final BlockFetcher fetcher;
   private final IndexCache index;
+  private final ZeroChunk zero;
   private final long readAheadBytes;
 
   OutpostFile(String path, FileAttr attr, Optional<ContentRoot> root, BlockFetcher fetcher, IndexCache index,
-      long readAheadBytes) {
+      ZeroChunk zero, long readAheadBytes) {
     this.path = path;
     this.attr = attr;
     this.root = root;
     this.fetcher = fetcher;
     this.index = index;
+    this.zero = zero;
     this.readAheadBytes = readAheadBytes;
   }
 
@@ -47,6 +49,16 @@ public final class OutpostFile {
 
   public long size() {
     return attr.size();
+  }
+
+  /** The opened index blocks of the client that opened this version. */
+  IndexCache index() {
+    return index;
+  }
+
+  /** Whether the client that fetches with {@code f} opened this version (its keys are that client's volume's). */
+  boolean openedBy(BlockFetcher f) {
+    return fetcher == f;
   }
 
   /**
@@ -102,6 +114,6 @@ public final class OutpostFile {
     if (r == null) {
       return ReadStream.empty();
     }
-    return new ReadStream(path, fetcher, index, r, from, to, window);
+    return new ReadStream(path, fetcher, index, zero, r, from, to, window);
   }
 }

@@ -17,7 +17,9 @@ import java.util.concurrent.CompletableFuture;
  * Sequential plaintext of {@code [from, to)} of one file version. Keeps up to {@code windowBytes} of
  * ciphertext requested ahead of the reader, in GET_BLOCKS batches of at most {@value #MAX_BATCH_BYTES}
  * bytes, so a high-latency link stays full without a round trip per block; blocks are opened (GCM tag checked
- * under the key from their parent) on the worker pool as they arrive and handed out in file order.
+ * under the key from their parent) on the worker pool as they arrive and handed out in file order. The volume's
+ * zero chunk is neither fetched nor opened: a hole reads at memory speed (its entries still count against the
+ * window, and at most {@value #MAX_PENDING_BLOCKS} blocks wait to be read, so a hole cannot queue without bound).
  *
  * <p>Never shorter than the range: a block that cannot be had or fails verification (tag, length, a missing
  * block, a tree that ends before the file's size) is an {@link OutpostException} for that read, and the stream
@@ -30,11 +32,13 @@ import java.util.concurrent.CompletableFuture;
 final class ReadStream extends InputStream {
   static final int MAX_BATCH_BYTES = 1 << 20;
   static final int MAX_BATCH_IDS = 64;
+  static final int MAX_PENDING_BLOCKS = 4096;
 
   private record Pending(LeafCursor.Leaf leaf, CompletableFuture<byte[]> plain) {}
 
   private final String path;
   private final BlockFetcher fetcher;
+  private final ZeroChunk zero;
   private final LeafCursor leaves;
   private final long windowBytes;
   private final long to;
@@ -57,10 +61,11 @@ final class ReadStream extends InputStream {
    * @param path the file, for error messages
    * @throws OutpostException if the first index blocks of the range cannot be read
    */
-  ReadStream(String path, BlockFetcher fetcher, IndexCache index, ContentRoot root, long from, long to,
-      long windowBytes) {
+  ReadStream(String path, BlockFetcher fetcher, IndexCache index, ZeroChunk zero, ContentRoot root, long from,
+      long to, long windowBytes) {
     this.path = path;
     this.fetcher = fetcher;
+    this.zero = zero;
     this.to = Math.min(to, root.sizeBytes());
     this.position = from;
     this.windowBytes = Math.max(windowBytes, BlockFormat.MAX_CIPHER_BYTES);
@@ -75,6 +80,7 @@ final class ReadStream extends InputStream {
   private ReadStream() {
     this.path = "";
     this.fetcher = null;
+    this.zero = null;
     this.to = 0;
     this.position = 0;
     this.windowBytes = 0;
@@ -202,14 +208,25 @@ final class ReadStream extends InputStream {
     return new OutpostException(e.code(), path + ": cannot read at offset " + position + ": " + e.getMessage(), e);
   }
 
-  /** Requests more blocks while the window has room, in batches. */
+  /** Requests more blocks while the window has room, in batches; zero chunks are ready at once. */
   private void fill() {
-    while (inFlightBytes < windowBytes && !leavesDone) {
+    while (inFlightBytes < windowBytes && pending.size() < MAX_PENDING_BLOCKS && !leavesDone) {
+      LeafCursor.Leaf first = peekLeaf();
+      if (first == null) {
+        return;
+      }
+      if (zero.is(first.ref())) {
+        lookahead = null;
+        pending.add(new Pending(first, zero.opened()));
+        inFlightBytes += first.ref().cipherLength();
+        continue;
+      }
       List<LeafCursor.Leaf> batch = new ArrayList<>();
       long batchBytes = 0;
-      while (batch.size() < MAX_BATCH_IDS && batch.size() < GetBlocks.MAX_IDS) {
+      while (batch.size() < MAX_BATCH_IDS && batch.size() < GetBlocks.MAX_IDS
+          && pending.size() + batch.size() < MAX_PENDING_BLOCKS) {
         LeafCursor.Leaf leaf = peekLeaf();
-        if (leaf == null) {
+        if (leaf == null || zero.is(leaf.ref())) {
           break;
         }
         int len = leaf.ref().cipherLength();
@@ -219,9 +236,6 @@ final class ReadStream extends InputStream {
         lookahead = null;
         batch.add(leaf);
         batchBytes += len;
-      }
-      if (batch.isEmpty()) {
-        return;
       }
       List<BlockFetcher.Want<byte[]>> wants = new ArrayList<>(batch.size());
       for (LeafCursor.Leaf leaf : batch) {

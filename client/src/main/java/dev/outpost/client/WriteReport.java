@@ -8,9 +8,10 @@ import dev.outpost.protocol.FileAttr;
  *
  * @param path the file written
  * @param attr the file's attributes after the commit
- * @param bytesRead plaintext bytes read from the source
+ * @param bytesRead plaintext bytes cut into chunks: those written, those read back from an appended version where
+ *     its chunks could not be reused; zero runs and reused chunks are not counted (a 1 TiB truncate reads ~0)
  * @param bytesUploaded ciphertext bytes sent in PUT_BLOCK (data and index blocks)
- * @param blocksTotal distinct blocks of the new version (data and index)
+ * @param blocksTotal distinct blocks sealed for the new version (data and index; reused chunks not counted)
  * @param blocksUploaded how many of them the server lacked and were sent
  */
 public record WriteReport(String path, FileAttr attr, long bytesRead, long bytesUploaded, long blocksTotal,

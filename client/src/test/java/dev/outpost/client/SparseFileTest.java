@@ -142,4 +142,99 @@ class SparseFileTest {
     // Index blocks only: every leaf is the volume's zero chunk, whose plaintext the client knows.
     assertThat(client.blocksRequested() - before).isLessThan(8);
   }
+
+  @Test
+  void aHoleWrittenPastTheEndReadsAsZerosAndCostsNoMoreThanItsEdges() {
+    FileWrite w = client.openWrite("/holes", WriteOptions.DEFAULTS);
+    w.write(random(4, 70_000));
+    w.writeZeros(64L << 30);
+    w.write(random(5, 30_000));
+    w.close();
+    WriteReport r = w.report();
+    long size = 70_000 + (64L << 30) + 30_000;
+    assertThat(r.attr().size()).isEqualTo(size);
+    assertThat(r.bytesRead()).isLessThan(2 << 20);
+    assertThat(r.bytesUploaded()).isLessThan(256 << 10);
+    byte[] b = new byte[100_000];
+    assertThat(client.read("/holes", 20_000, b, 0, b.length)).isEqualTo(b.length);
+    assertThat(Arrays.copyOf(b, 50_000)).isEqualTo(Arrays.copyOfRange(random(4, 70_000), 20_000, 70_000));
+    assertThat(Arrays.copyOfRange(b, 50_000, b.length)).containsOnly(0);
+    assertThat(client.read("/holes", size - 30_000, b, 0, b.length)).isEqualTo(30_000);
+    assertThat(Arrays.copyOf(b, 30_000)).isEqualTo(random(5, 30_000));
+  }
+
+  @Test
+  void aFileOfExactlyTheMaximumSizeIsWrittenAndOneMoreByteIsRefused() {
+    FileWrite w = client.openWrite("/max", WriteOptions.DEFAULTS);
+    w.writeZeros(BlockFormat.MAX_FILE_BYTES - 1);
+    w.write(7);
+    w.close();
+    assertThat(client.stat("/max").size()).isEqualTo(BlockFormat.MAX_FILE_BYTES);
+    byte[] last = new byte[2];
+    assertThat(client.read("/max", BlockFormat.MAX_FILE_BYTES - 2, last, 0, 2)).isEqualTo(2);
+    assertThat(last).containsExactly(0, 7);
+
+    FileWrite over = client.openWrite("/over", WriteOptions.DEFAULTS);
+    over.writeZeros(BlockFormat.MAX_FILE_BYTES);
+    assertThatThrownBy(() -> over.write(1))
+        .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FILE_TOO_LARGE));
+    assertThatThrownBy(over::close).isInstanceOf(OutpostException.class);
+    assertThat(client.statIfExists("/over")).isEmpty();
+    FileWrite zeros = client.openWrite("/over", WriteOptions.DEFAULTS);
+    assertThatThrownBy(() -> zeros.writeZeros(BlockFormat.MAX_FILE_BYTES + 1))
+        .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FILE_TOO_LARGE));
+  }
+
+  @Test
+  void appendTakesOnlyAVersionThisClientOpenedAndARangeInsideIt() {
+    client.write("/src", random(6, 10_000), WriteOptions.DEFAULTS);
+    OutpostFile src = client.open("/src");
+    FileWrite w = client.openWrite("/dst", WriteOptions.DEFAULTS);
+    assertThatThrownBy(() -> w.append(src, 5_000, 10_001))
+        .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    try (OutpostClient other = TestOrigins.client(origin)) {
+      FileWrite w2 = client.openWrite("/dst", WriteOptions.DEFAULTS);
+      assertThatThrownBy(() -> w2.append(other.open("/src"), 0, 10))
+          .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+    }
+    FileWrite ok = client.openWrite("/dst", WriteOptions.DEFAULTS);
+    ok.append(src, 9_000, 10_000);
+    ok.append(src, 0, 1_000);
+    ok.close();
+    byte[] expected = new byte[2_000];
+    System.arraycopy(random(6, 10_000), 9_000, expected, 0, 1_000);
+    System.arraycopy(random(6, 10_000), 0, expected, 1_000, 1_000);
+    byte[] got = new byte[3_000];
+    assertThat(client.read("/dst", 0, got, 0, got.length)).isEqualTo(2_000);
+    assertThat(Arrays.copyOf(got, 2_000)).isEqualTo(expected);
+  }
+
+  /**
+   * The origin walks trees without keys (GC's mark, fsck, warm listings): a tree that repeats one chunk and its
+   * index blocks millions of times is walked once per distinct block, its blocks survive a collection, and fsck
+   * finds the volume healthy.
+   */
+  @Test
+  void aSparseTreeSurvivesGarbageCollectionAndFsckFindsItHealthy(@TempDir Path own) {
+    Path data;
+    try (EmbeddedOrigin o = EmbeddedOrigin.start(own, TestOrigins.VOLUME); OutpostClient c = TestOrigins.client(o)) {
+      c.write("/s", random(7, 100_000), WriteOptions.DEFAULTS);
+      c.truncate("/s", TIB);
+      c.write("/gone", random(8, 50_000), WriteOptions.DEFAULTS);
+      c.rm("/gone", false);
+      assertTimeoutPreemptively(HANG_BOUND, () -> o.server().collectGarbage());
+      byte[] b = new byte[4096];
+      assertThat(c.read("/s", TIB - 4096, b, 0, b.length)).isEqualTo(b.length);
+      assertThat(b).containsOnly(0);
+      assertThat(c.read("/s", 0, b, 0, b.length)).isEqualTo(b.length);
+      assertThat(b).isEqualTo(Arrays.copyOf(random(7, 100_000), 4096));
+      data = o.dataDir();
+    }
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code = assertTimeoutPreemptively(HANG_BOUND, () -> dev.outpost.origin.cli.OriginMain.run(
+        new java.io.PrintStream(out, true), new java.io.PrintStream(err, true), "fsck", "--data", data.toString()));
+    assertThat(code).as("fsck: %s %s", out, err).isZero();
+    assertThat(out.toString()).contains("healthy");
+  }
 }
