@@ -13,20 +13,18 @@ import dev.outpost.protocol.FileAttr;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One open file of the mount (one FUSE file handle). Reads come from the version seen at open (blocks are
- * immutable, so a concurrent change at the origin cannot tear a read); the first change copies that version into
- * a local spool file, later reads and writes use the copy, and {@link #commit} publishes it as a new version
- * against the version seen at open (close-to-open: a file changed meanwhile at the origin is a conflict, never a
- * silent overwrite).
+ * immutable, so a concurrent change at the origin cannot tear a read); changes are kept on top of that version as
+ * {@link LocalChanges} (only the bytes written go to a local spool file), later reads merge them, and
+ * {@link #commit} publishes the result as a new version against the version seen at open (close-to-open: a file
+ * changed meanwhile at the origin is a conflict, never a silent overwrite). A commit costs what changed: the
+ * unchanged stretches are the version's chunks by reference and holes are the volume's zero chunk.
  *
  * <p>Thread-safe: FUSE may call one handle from several threads; every method holds the handle's monitor, and
  * the file system never holds two handles' monitors at once.
@@ -54,8 +52,8 @@ final class OpenFile {
   private int mode;
   /** The version being read; null = reopen the current version on the next read. */
   private OutpostFile snapshot;
-  private Path localPath;
-  private FileChannel local;
+  /** What this handle changed; null until its first change (and again after a commit). */
+  private LocalChanges local;
   private boolean dirty;
   private long changedMillis;
   private InputStream sequential;
@@ -139,11 +137,7 @@ final class OpenFile {
     if (!dirty || local == null) {
       return Optional.empty();
     }
-    try {
-      return Optional.of(new long[] {local.size(), changedMillis});
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+    return Optional.of(new long[] {local.size(), changedMillis});
   }
 
   /**
@@ -175,19 +169,13 @@ final class OpenFile {
     }
   }
 
+  /** From this handle's changes over the version (whose blocks it reads positionally, never short). */
   private int readLocal(ByteBuffer dst, long offset) {
-    int start = dst.position();
     try {
-      while (dst.hasRemaining()) {
-        int n = local.read(dst, offset + (dst.position() - start));
-        if (n < 0) {
-          break;
-        }
-      }
+      return local.read(dst, offset);
     } catch (IOException e) {
       throw localFailure(e);
     }
-    return dst.position() - start;
   }
 
   private int readRemote(ByteBuffer dst, long offset) {
@@ -284,10 +272,7 @@ final class OpenFile {
     ensureLocal(true);
     int n = src.remaining();
     try {
-      long at = offset;
-      while (src.hasRemaining()) {
-        at += local.write(src, at);
-      }
+      local.write(src, offset);
     } catch (IOException e) {
       throw localFailure(e);
     }
@@ -295,7 +280,7 @@ final class OpenFile {
     return n;
   }
 
-  /** Sets the local copy's size (zeros when it grows). */
+  /** Sets the size of this handle's content (zeros when it grows: nothing is written). */
   synchronized void truncate(long size) {
     checkOpen();
     checkNotOvertaken();
@@ -305,13 +290,7 @@ final class OpenFile {
     BlockFormat.checkFileSize(path, size);
     ensureLocal(size > 0);
     try {
-      long current = local.size();
-      if (size < current) {
-        local.truncate(size);
-      } else if (size > current) {
-        // One byte at the end makes the rest a hole, which reads as zeros.
-        local.write(ByteBuffer.allocate(1), size - 1);
-      }
+      local.truncate(size);
     } catch (IOException e) {
       throw localFailure(e);
     }
@@ -319,8 +298,8 @@ final class OpenFile {
   }
 
   /**
-   * Publishes the local copy as the file's next version if it changed; the committed version becomes the base of
-   * later commits of this handle.
+   * Publishes this handle's content as the file's next version if it changed; the committed version becomes what
+   * the handle reads and the base of its later commits.
    *
    * @return the new attributes, or empty if there was nothing to commit
    * @throws OutpostException CONFLICT if the file changed at the origin since this handle's base version
@@ -341,20 +320,8 @@ final class OpenFile {
     }
     WriteOptions options = new WriteOptions(mode & 07777, OptionalLong.of(changedMillis), OptionalLong.of(baseVersion));
     FileWrite w = client.openWrite(path, options);
-    byte[] buf = new byte[COPY_BUFFER_BYTES];
     try {
-      long size = local.size();
-      ByteBuffer bb = ByteBuffer.wrap(buf);
-      long at = 0;
-      while (at < size) {
-        bb.clear();
-        int n = local.read(bb, at);
-        if (n < 0) {
-          break;
-        }
-        w.write(buf, 0, n);
-        at += n;
-      }
+      local.writeTo(w);
     } catch (IOException e) {
       // The write is abandoned without close(): nothing is committed.
       throw localFailure(e);
@@ -371,7 +338,10 @@ final class OpenFile {
     baseVersion = attr.version();
     mode = attr.mode();
     dirty = false;
-    snapshot = null;
+    // The committed version is what this handle reads now (no round trip: the reply names it).
+    dropLocal();
+    closeSequential();
+    snapshot = client.open(path, attr);
     return Optional.of(attr);
   }
 
@@ -414,38 +384,18 @@ final class OpenFile {
     return snapshot;
   }
 
-  /** Makes the local copy exist; with {@code keepContent} it starts as the version being read. */
+  /** Starts keeping changes; with {@code keepContent} on top of the version being read, else of an empty file. */
   private void ensureLocal(boolean keepContent) {
     if (local != null) {
       return;
     }
+    Optional<OutpostFile> base = keepContent ? Optional.of(snapshot()) : Optional.empty();
     try {
-      localPath = Files.createTempFile(spoolDir, "open-" + handle + "-", ".part");
-      local = FileChannel.open(localPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
-      if (keepContent) {
-        OutpostFile f = snapshot();
-        if (f.size() > 0) {
-          try (InputStream in = f.inputStream()) {
-            byte[] buf = new byte[COPY_BUFFER_BYTES];
-            long at = 0;
-            int n;
-            while ((n = in.read(buf)) >= 0) {
-              ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-              while (bb.hasRemaining()) {
-                at += local.write(bb, at);
-              }
-            }
-          }
-        }
-      }
-      closeSequential();
+      local = new LocalChanges(spoolDir, "open-" + handle + "-", base, LocalChanges.DEFAULT_MAX_RANGES);
     } catch (IOException e) {
-      dropLocal();
       throw localFailure(e);
-    } catch (RuntimeException e) {
-      dropLocal();
-      throw e;
     }
+    closeSequential();
   }
 
   private void changed() {
@@ -458,14 +408,10 @@ final class OpenFile {
       if (local != null) {
         local.close();
       }
-      if (localPath != null) {
-        Files.deleteIfExists(localPath);
-      }
     } catch (IOException e) {
       // A spool file left behind is removed with the spool directory at unmount.
     } finally {
       local = null;
-      localPath = null;
     }
   }
 
