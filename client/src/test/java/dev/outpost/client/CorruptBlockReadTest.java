@@ -233,13 +233,31 @@ class CorruptBlockReadTest {
     }
   }
 
+  /**
+   * Growing a damaged file never hides the damage. A truncate reads only what it must (the index blocks and the
+   * chunk its new end cuts; the other chunks are reused by reference without being read, so that extending a
+   * file costs O(1) blocks): when it meets the damage it fails with it and commits nothing, and otherwise the
+   * new version refers to the damaged block as the old one did and its reads fail there too.
+   */
   @ParameterizedTest(name = "{0}")
   @MethodSource("damages")
-  void growingADamagedFileCommitsNothing(Damage d) {
+  void growingADamagedFileNeverHidesTheDamage(Damage d) throws Exception {
     FileAttr before = client.stat(d.path());
-    assertThatThrownBy(() -> client.truncate(d.path(), before.size() + 1)).isInstanceOfSatisfying(
-        OutpostException.class, e -> assertThat(e.code()).isIn(DAMAGE));
-    assertThat(client.stat(d.path()).version()).isEqualTo(before.version());
+    try {
+      client.truncate(d.path(), before.size() + 1);
+    } catch (OutpostException e) {
+      assertThat(e.code()).as(e.toString()).isIn(DAMAGE);
+      assertThat(client.stat(d.path()).version()).isEqualTo(before.version());
+      return;
+    }
+    assertThatThrownBy(() -> {
+      try (InputStream in = client.openRead(d.path())) {
+        in.readAllBytes();
+      }
+    }).isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isIn(DAMAGE));
+    // Back to the content the other cases expect (the chunk this cuts is the new, sound one).
+    client.truncate(d.path(), before.size());
+    assertThat(client.stat(d.path()).size()).isEqualTo(before.size());
   }
 
   /** Attributes that promise more (or fewer) bytes than the blocks hold are an error, not a short file. */
