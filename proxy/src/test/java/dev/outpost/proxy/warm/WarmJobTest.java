@@ -67,6 +67,42 @@ class WarmJobTest {
     }
   }
 
+  /**
+   * A 1 TiB sparse file (one zero chunk under index blocks repeated millions of times) warms as its few distinct
+   * blocks, and reads through the proxy afterwards ask the origin for nothing.
+   */
+  @Test
+  void aSparseTebibyteFileWarmsAsItsFewDistinctBlocks() {
+    try (AdminFixture f = AdminFixture.start(dir)) {
+      OutpostClient direct = f.direct();
+      direct.mkdir("/sparse", false);
+      byte[] head = new byte[70_000];
+      new java.util.Random(5).nextBytes(head);
+      direct.write("/sparse/tb", head, WriteOptions.DEFAULTS);
+      direct.truncate("/sparse/tb", 1L << 40);
+      f.snapshot("nightly-1");
+      JobView done = f.awaitJob(f.proxy.admin().jobs()
+          .submit(new WarmSpec("nightly-1", List.of("/sparse"), false, 0)).id(), 60);
+      assertThat(done.state()).isEqualTo(JobState.DONE);
+      assertThat(done.blocksTotal()).isBetween(3L, 20L);
+      assertThat(done.bytesTotal()).isLessThan(512 << 10);
+      f.proxy.cache().flushed().join();
+
+      long before = f.originBlocksSent();
+      OutpostClient viaProxy = f.viaProxy();
+      byte[] b = new byte[1 << 20];
+      for (long at : new long[] {0, 1L << 39, (1L << 40) - b.length}) {
+        assertThat(viaProxy.read("/sparse/tb", at, b, 0, b.length)).isEqualTo(b.length);
+        if (at == 0) {
+          assertThat(java.util.Arrays.copyOf(b, head.length)).isEqualTo(head);
+        } else {
+          assertThat(b).containsOnly(0);
+        }
+      }
+      assertThat(f.originBlocksSent() - before).as("blocks the origin sent for the reads").isZero();
+    }
+  }
+
   /** /proj with two levels of subdirectories, files at every level, and /other beside it. */
   private static void writeTree(AdminFixture f) {
     OutpostClient direct = f.direct();
