@@ -47,8 +47,11 @@ final class LeafRuns {
   private final long from;
   private final long to;
   private final Deque<Frame> stack = new ArrayDeque<>();
-  /** Index blocks found to hold one entry repeated (or not), by id: a block's subtree is fixed by its id. */
-  private final Map<BlockId, Optional<Uniform>> uniform = new HashMap<>();
+  /** Most index blocks remembered as repeating one entry; past it the memory starts again (it only saves work). */
+  static final int MAX_REMEMBERED = 4096;
+
+  /** Index blocks found to hold one entry repeated, by id: a block's subtree is fixed by its id. */
+  private final Map<BlockId, Uniform> uniform = new HashMap<>();
   private Run single;
   private Run held;
 
@@ -128,22 +131,24 @@ final class LeafRuns {
 
   /** The one entry {@code node} (at {@code level}) repeats down to its data blocks, if it repeats only one. */
   private Optional<Uniform> uniform(ChildRef ref, IndexBlock.Opened node, int level) {
-    Optional<Uniform> known = uniform.get(ref.id());
+    Uniform known = uniform.get(ref.id());
     if (known != null) {
-      return known;
+      return Optional.of(known);
     }
-    Optional<Uniform> u = Optional.empty();
     ChildRef first = node.children().getFirst();
-    if (node.children().stream().allMatch(first::equals)) {
-      long n = node.children().size();
-      if (level == 1) {
-        u = Optional.of(new Uniform(first, n));
-      } else {
-        u = uniform(first, LeafCursor.open(index, first, level - 1), level - 1)
-            .map(below -> new Uniform(below.leaf(), below.count() * n));
-      }
+    if (!node.children().stream().allMatch(first::equals)) {
+      return Optional.empty();
     }
-    uniform.put(ref.id(), u);
+    long n = node.children().size();
+    Optional<Uniform> u = level == 1 ? Optional.of(new Uniform(first, n))
+        : uniform(first, LeafCursor.open(index, first, level - 1), level - 1)
+            .map(below -> new Uniform(below.leaf(), below.count() * n));
+    u.ifPresent(found -> {
+      if (uniform.size() >= MAX_REMEMBERED) {
+        uniform.clear();
+      }
+      uniform.put(ref.id(), found);
+    });
     return u;
   }
 }
