@@ -81,6 +81,58 @@ class BlockCacheTest {
     }
   }
 
+  /** What BlockStreamer does with a block a client asks for: a read, and on a miss a fetch that stores it. */
+  private static BlockId readOrStore(BlockCache cache, byte[] cipher) {
+    BlockId id = BlockIds.of(cipher);
+    Optional<ByteBuf> hit = cache.read(id, ByteBufAllocator.DEFAULT);
+    if (hit.isPresent()) {
+      hit.get().release();
+    } else {
+      cache.store(id, cipher).join();
+    }
+    return id;
+  }
+
+  @Test
+  void aLongReadThroughASmallerCacheKeepsItsLastPart() {
+    // 16 MiB of blocks read once each through a 4 MiB cache: what stays is what was read last.
+    long bound = 4 << 20;
+    try (BlockCache cache = BlockCache.open(dir, bound, 64L << 20, 1000, Runnable::run, new ProxyMetrics())) {
+      Random r = new Random(11);
+      List<BlockId> ids = new ArrayList<>();
+      for (int i = 0; i < 256; i++) {
+        ids.add(readOrStore(cache, block(r, 64 << 10)));
+      }
+      cache.cleanUp();
+      List<BlockId> last3MiB = ids.subList(ids.size() - 48, ids.size());
+      assertThat(last3MiB.stream().filter(cache::contains).count()).as("of the last 48 blocks read, cached")
+          .isEqualTo(48);
+      assertThat(cache.weightedBytes()).isLessThanOrEqualTo(bound);
+    }
+  }
+
+  @Test
+  void blocksReadTwiceOutliveAScanOfBlocksReadOnce() {
+    long bound = 4 << 20;
+    try (BlockCache cache = BlockCache.open(dir, bound, 64L << 20, 1000, Runnable::run, new ProxyMetrics())) {
+      Random r = new Random(12);
+      List<byte[]> hot = new ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        hot.add(block(r, 64 << 10));
+      }
+      for (int round = 0; round < 2; round++) {
+        hot.forEach(b -> readOrStore(cache, b));
+      }
+      // A scan of three times the bound, each block read once.
+      for (int i = 0; i < 192; i++) {
+        readOrStore(cache, block(r, 64 << 10));
+      }
+      cache.cleanUp();
+      assertThat(hot.stream().map(BlockIds::of).filter(cache::contains).count()).as("hot blocks still cached")
+          .isEqualTo(16);
+    }
+  }
+
   @Test
   void blocksPinnedAtOpenSurviveARebuildOverTheBound() {
     ProxyMetrics metrics = new ProxyMetrics();
