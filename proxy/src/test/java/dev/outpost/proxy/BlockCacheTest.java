@@ -43,7 +43,7 @@ class BlockCacheTest {
   void evictionKeepsTheByteBoundAndPinnedBlocksSurvive() {
     ProxyMetrics metrics = new ProxyMetrics();
     long bound = 1 << 20;
-    try (BlockCache cache = BlockCache.open(dir, bound, 64L << 20, 1000, Runnable::run, metrics)) {
+    try (BlockCache cache = BlockCache.open(dir, bound, 64L << 20, 1000, metrics)) {
       Random r = new Random(1);
       List<BlockId> ids = new ArrayList<>();
       List<CompletableFuture<Boolean>> writes = new ArrayList<>();
@@ -62,7 +62,6 @@ class BlockCacheTest {
         }
       }
       writes.forEach(CompletableFuture::join);
-      cache.cleanUp();
       cache.flushed().join();
       assertThat(cache.weightedBytes()).isLessThanOrEqualTo(bound);
       assertThat(metrics.count(ProxyMetrics.EVICTIONS)).isPositive();
@@ -76,7 +75,6 @@ class BlockCacheTest {
           .isLessThanOrEqualTo(bound + pinnedBytes.length + BlockCache.CRC_BYTES * cache.entries());
 
       cache.unpin(pinned);
-      cache.cleanUp();
       assertThat(cache.weightedBytes()).isLessThanOrEqualTo(bound);
     }
   }
@@ -97,13 +95,12 @@ class BlockCacheTest {
   void aLongReadThroughASmallerCacheKeepsItsLastPart() {
     // 16 MiB of blocks read once each through a 4 MiB cache: what stays is what was read last.
     long bound = 4 << 20;
-    try (BlockCache cache = BlockCache.open(dir, bound, 64L << 20, 1000, Runnable::run, new ProxyMetrics())) {
+    try (BlockCache cache = BlockCache.open(dir, bound, 64L << 20, 1000, new ProxyMetrics())) {
       Random r = new Random(11);
       List<BlockId> ids = new ArrayList<>();
       for (int i = 0; i < 256; i++) {
         ids.add(readOrStore(cache, block(r, 64 << 10)));
       }
-      cache.cleanUp();
       List<BlockId> last3MiB = ids.subList(ids.size() - 48, ids.size());
       assertThat(last3MiB.stream().filter(cache::contains).count()).as("of the last 48 blocks read, cached")
           .isEqualTo(48);
@@ -114,7 +111,7 @@ class BlockCacheTest {
   @Test
   void blocksReadTwiceOutliveAScanOfBlocksReadOnce() {
     long bound = 4 << 20;
-    try (BlockCache cache = BlockCache.open(dir, bound, 64L << 20, 1000, Runnable::run, new ProxyMetrics())) {
+    try (BlockCache cache = BlockCache.open(dir, bound, 64L << 20, 1000, new ProxyMetrics())) {
       Random r = new Random(12);
       List<byte[]> hot = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
@@ -127,7 +124,6 @@ class BlockCacheTest {
       for (int i = 0; i < 192; i++) {
         readOrStore(cache, block(r, 64 << 10));
       }
-      cache.cleanUp();
       assertThat(hot.stream().map(BlockIds::of).filter(cache::contains).count()).as("hot blocks still cached")
           .isEqualTo(16);
     }
@@ -138,7 +134,7 @@ class BlockCacheTest {
     ProxyMetrics metrics = new ProxyMetrics();
     Random r = new Random(5);
     List<BlockId> ids = new ArrayList<>();
-    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, metrics)) {
       for (int i = 0; i < 64; i++) {
         byte[] b = block(r, 64 << 10);
         BlockId id = BlockIds.of(b);
@@ -149,8 +145,7 @@ class BlockCacheTest {
     }
     // Reopened with a bound far below what is stored: only the pinned ones are sure to stay.
     java.util.Set<BlockId> pinned = java.util.Set.copyOf(ids.subList(0, 8));
-    try (BlockCache cache = BlockCache.open(dir, 256 << 10, 256L << 20, 1000, Runnable::run, metrics, pinned)) {
-      cache.cleanUp();
+    try (BlockCache cache = BlockCache.open(dir, 256 << 10, 256L << 20, 1000, metrics, pinned)) {
       for (BlockId id : pinned) {
         assertThat(cache.contains(id)).as("pinned %s", id).isTrue();
         assertThat(cache.isPinned(id)).isTrue();
@@ -164,7 +159,7 @@ class BlockCacheTest {
     ProxyMetrics metrics = new ProxyMetrics();
     Random r = new Random(2);
     List<BlockId> ids = new ArrayList<>();
-    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, metrics)) {
       for (int i = 0; i < 2000; i++) {
         byte[] b = block(r, 100 + r.nextInt(2000));
         BlockId id = BlockIds.of(b);
@@ -174,7 +169,7 @@ class BlockCacheTest {
       cache.flushed().join();
       cache.saveState("journal.seq", 42);
     }
-    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, new ProxyMetrics())) {
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, new ProxyMetrics())) {
       assertThat(cache.entries()).isEqualTo(2000);
       assertThat(ids).allMatch(cache::contains);
       assertThat(cache.loadState("journal.seq", 0)).isEqualTo(42);
@@ -191,7 +186,7 @@ class BlockCacheTest {
     // Positions in the CRC itself, at the start, middle and end of the cipher.
     int[] positions = {0, 3, 4, 35_000, 4 + b.length - 1};
     for (int pos : positions) {
-      try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
+      try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, metrics)) {
         cache.store(id, b).join();
         ByteBuf ok = cache.read(id, ByteBufAllocator.DEFAULT).orElseThrow();
         byte[] served = new byte[ok.readableBytes()];
@@ -235,7 +230,7 @@ class BlockCacheTest {
       }
       legacy.put(rottenId, ByteBuffer.wrap(rotten));
     }
-    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, new ProxyMetrics())) {
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, new ProxyMetrics())) {
       assertThat(cache.migrated()).isEqualTo(600);
       assertThat(cache.entries()).isEqualTo(600);
       assertThat(cache.contains(rottenId)).isFalse();
@@ -252,7 +247,7 @@ class BlockCacheTest {
       assertThat(cache.weightedBytes()).isEqualTo(good.stream().mapToLong(b -> b.length).sum());
     }
     // Migrated once: the next open finds nothing to move and the same blocks.
-    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, new ProxyMetrics())) {
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, new ProxyMetrics())) {
       assertThat(cache.migrated()).isZero();
       assertThat(cache.entries()).isEqualTo(600);
     }
@@ -302,7 +297,7 @@ class BlockCacheTest {
     tampered[10] ^= 1;
     BlockId absent = BlockIds.of(block(r, 10));
     FakeOrigin origin = new FakeOrigin(Map.of(goodId, good, badId, tampered));
-    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, metrics)) {
       BlockFlights flights = new BlockFlights(cache, origin, Runnable::run, metrics);
       List<Map<BlockId, CompletableFuture<Optional<byte[]>>>> waits = new ArrayList<>();
       for (int i = 0; i < 1000; i++) {

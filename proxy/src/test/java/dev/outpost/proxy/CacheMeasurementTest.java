@@ -28,7 +28,7 @@ class CacheMeasurementTest {
     Random r = new Random(1);
     List<BlockId> sample = new ArrayList<>();
     long fillStart = System.nanoTime();
-    try (BlockCache cache = BlockCache.open(dir, 16L << 30, 32L << 30, 1000, Runnable::run, new ProxyMetrics())) {
+    try (BlockCache cache = BlockCache.open(dir, 16L << 30, 32L << 30, 1000, new ProxyMetrics())) {
       for (int i = 0; i < blocks; i++) {
         byte[] b = new byte[200];
         r.nextBytes(b);
@@ -63,7 +63,7 @@ class CacheMeasurementTest {
       System.out.printf("verified reads of 64 KiB blocks: %.0f MiB/s (%.0f blocks/s) on one thread%n",
           bytes / secs / (1 << 20), 8 * big.size() / secs);
     }
-    try (BlockCache cache = BlockCache.open(dir, 16L << 30, 32L << 30, 1000, Runnable::run, new ProxyMetrics())) {
+    try (BlockCache cache = BlockCache.open(dir, 16L << 30, 32L << 30, 1000, new ProxyMetrics())) {
       System.out.printf("index rebuild: %d blocks in %d ms%n", cache.entries(), cache.rebuildTime().toMillis());
       assertThat(cache.entries()).isEqualTo(blocks + 512L);
       assertThat(sample).allMatch(cache::contains);

@@ -1,7 +1,5 @@
 package dev.outpost.proxy.cache;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.outpost.core.BlockId;
 import dev.outpost.crypto.BlockIds;
 import dev.outpost.proxy.metrics.ProxyMetrics;
@@ -21,8 +19,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The proxy's block cache: ciphertext in a non-durable LMDB environment, and an in-memory Caffeine index over
- * the block ids that decides what stays. The index is bounded by ciphertext bytes (W-TinyLFU); a pinned block
+ * The proxy's block cache: ciphertext in a non-durable LMDB environment, and an in-memory index over the block
+ * ids that decides what stays ({@link BlockIndex}: a segmented LRU bounded by ciphertext bytes); a pinned block
  * weighs 0 and so is never evicted. An eviction deletes the LMDB entry through the one writer thread.
  *
  * <p>Integrity: a block is verified against its id (SHA-256) once, before it is stored; its value in LMDB is
@@ -61,14 +57,10 @@ public final class BlockCache implements AutoCloseable {
   /** Legacy blocks moved per write transaction during migration. */
   static final int MIGRATE_BATCH = 256;
 
-  /** What the index keeps per block: its cipher length, and whether it is pinned (weight 0). */
-  record Entry(int length, boolean pinned) {}
-
   private final LmdbStorage storage;
   private final BlockStore blocks;
   private final Table<String, Long> state;
-  private final Cache<BlockId, Entry> index;
-  private final Set<BlockId> pinned = ConcurrentHashMap.newKeySet();
+  private final BlockIndex index;
   private final CacheWriter writer;
   private final ScheduledExecutorService syncTimer;
   private final ProxyMetrics metrics;
@@ -76,25 +68,17 @@ public final class BlockCache implements AutoCloseable {
   private final long maxBytes;
   private final long migrated;
 
-  private BlockCache(LmdbStorage storage, long maxBytes, long syncIntervalMillis, Executor maintenance,
-      ProxyMetrics metrics, Set<BlockId> pinnedAtStart) {
+  private BlockCache(LmdbStorage storage, long maxBytes, long syncIntervalMillis, ProxyMetrics metrics,
+      Set<BlockId> pinnedAtStart) {
     this.storage = storage;
-    this.pinned.addAll(pinnedAtStart);
     this.maxBytes = maxBytes;
     this.metrics = metrics;
     this.blocks = storage.blockStore(BLOCKS);
     this.state = storage.table(STATE, Codecs.UTF8, Codecs.LONG);
-    this.index = Caffeine.newBuilder()
-        .maximumWeight(maxBytes)
-        .weigher((BlockId id, Entry e) -> e.pinned() ? 0 : e.length())
-        .executor(maintenance)
-        .evictionListener((BlockId id, Entry e, com.github.benmanes.caffeine.cache.RemovalCause cause) -> {
-          if (cause.wasEvicted() && id != null) {
-            metrics.evicted();
-            writer().submit(new CacheWriter.Delete(id));
-          }
-        })
-        .build();
+    this.index = new BlockIndex(maxBytes, pinnedAtStart, (id, length) -> {
+      metrics.evicted();
+      writer().submit(new CacheWriter.Delete(id));
+    });
     this.migrated = migrateLegacy(storage, blocks, state);
     this.writer = new CacheWriter(storage, blocks, state);
     long start = System.nanoTime();
@@ -102,7 +86,7 @@ public final class BlockCache implements AutoCloseable {
       if (length < CRC_BYTES) {
         writer.submit(new CacheWriter.Delete(id)); // cannot even hold its CRC: not a block of ours
       } else {
-        index.put(id, new Entry(length - CRC_BYTES, pinned.contains(id)));
+        index.add(id, length - CRC_BYTES);
       }
     });
     this.rebuildTime = Duration.ofNanos(System.nanoTime() - start);
@@ -121,20 +105,18 @@ public final class BlockCache implements AutoCloseable {
    * Opens (creating) the cache in {@code dir} and rebuilds the index from the blocks found there. If the
    * environment cannot be opened (damaged by an OS crash), it is deleted and the cache starts empty: it is
    * only a cache.
-   *
-   * @param maintenance Caffeine's executor for eviction and housekeeping
    */
   public static BlockCache open(Path dir, long maxBytes, long maxMapBytes, long syncIntervalMillis,
-      Executor maintenance, ProxyMetrics metrics) {
-    return open(dir, maxBytes, maxMapBytes, syncIntervalMillis, maintenance, metrics, Set.of());
+      ProxyMetrics metrics) {
+    return open(dir, maxBytes, maxMapBytes, syncIntervalMillis, metrics, Set.of());
   }
 
   /**
-   * Like {@link #open(Path, long, long, long, Executor, ProxyMetrics)}, with blocks pinned before the index is
-   * rebuilt, so a cache fuller than its bound at start cannot evict them while the rebuild fills the index.
+   * Like {@link #open(Path, long, long, long, ProxyMetrics)}, with blocks pinned before the index is rebuilt, so a
+   * cache fuller than its bound at start cannot evict them while the rebuild fills the index.
    */
   public static BlockCache open(Path dir, long maxBytes, long maxMapBytes, long syncIntervalMillis,
-      Executor maintenance, ProxyMetrics metrics, Set<BlockId> pinnedAtStart) {
+      ProxyMetrics metrics, Set<BlockId> pinnedAtStart) {
     StorageConfig sc = new StorageConfig(Math.min(maxMapBytes, 64L << 20), maxMapBytes, 512, false);
     LmdbStorage storage;
     try {
@@ -148,7 +130,7 @@ public final class BlockCache implements AutoCloseable {
       storage = LmdbStorage.open(dir, sc);
     }
     try {
-      BlockCache c = new BlockCache(storage, maxBytes, syncIntervalMillis, maintenance, metrics, pinnedAtStart);
+      BlockCache c = new BlockCache(storage, maxBytes, syncIntervalMillis, metrics, pinnedAtStart);
       log.info("block cache {}: {} blocks, {} bytes (limit {}), index rebuilt in {} ms{}", dir, c.entries(),
           c.weightedBytes(), maxBytes, c.rebuildTime.toMillis(),
           c.migrated > 0 ? ", " + c.migrated + " blocks migrated to the CRC32C format" : "");
@@ -175,7 +157,7 @@ public final class BlockCache implements AutoCloseable {
    * miss. A block whose CRC32C does not match is dropped and reported as a miss.
    */
   public Optional<ByteBuf> read(BlockId id, ByteBufAllocator alloc) {
-    if (index.getIfPresent(id) == null) {
+    if (!index.touch(id)) {
       return Optional.empty();
     }
     ByteBuf[] made = new ByteBuf[1];
@@ -190,7 +172,7 @@ public final class BlockCache implements AutoCloseable {
     }
     if (got.isEmpty()) {
       // Deleted behind the index's back (an eviction raced a refetch): forget it, fetch again.
-      index.invalidate(id);
+      index.remove(id);
       return Optional.empty();
     }
     Stored s = got.get();
@@ -301,7 +283,7 @@ public final class BlockCache implements AutoCloseable {
 
   /** True if the block is indexed (does not count as an access). */
   public boolean contains(BlockId id) {
-    return index.asMap().containsKey(id);
+    return index.contains(id);
   }
 
   /**
@@ -312,50 +294,43 @@ public final class BlockCache implements AutoCloseable {
     CompletableFuture<Boolean> done = new CompletableFuture<>();
     writer.submit(new CacheWriter.Put(id, framed(cipher), done));
     return done.thenApply(added -> {
-      index.put(id, new Entry(cipher.length, pinned.contains(id)));
+      index.add(id, cipher.length);
       return added;
     });
   }
 
   /** Removes a block from the index and LMDB. */
   public void drop(BlockId id) {
-    index.invalidate(id);
+    index.remove(id);
     writer.submit(new CacheWriter.Delete(id));
   }
 
   /** Keeps {@code id} regardless of the byte bound (weight 0), now and when it is stored later. */
   public void pin(BlockId id) {
-    pinned.add(id);
-    index.asMap().computeIfPresent(id, (k, e) -> new Entry(e.length(), true));
+    index.pin(id);
   }
 
   /** Makes a pinned block evictable again. */
   public void unpin(BlockId id) {
-    pinned.remove(id);
-    index.asMap().computeIfPresent(id, (k, e) -> new Entry(e.length(), false));
+    index.unpin(id);
   }
 
   public boolean isPinned(BlockId id) {
-    return pinned.contains(id);
+    return index.isPinned(id);
   }
 
   /** Cipher bytes counted against the bound (pinned blocks weigh 0). */
   public long weightedBytes() {
-    return index.policy().eviction().map(e -> e.weightedSize().orElse(0)).orElse(0L);
+    return index.weightedBytes();
   }
 
   /** Blocks indexed. */
   public long entries() {
-    return index.estimatedSize();
+    return index.entries();
   }
 
   public long maxBytes() {
     return maxBytes;
-  }
-
-  /** Runs pending evictions now (tests, and before reporting sizes). */
-  public void cleanUp() {
-    index.cleanUp();
   }
 
   /** Time the index rebuild took at open. */

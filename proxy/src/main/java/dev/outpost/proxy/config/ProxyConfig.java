@@ -55,7 +55,7 @@ public record ProxyConfig(String volume, Listen listen, Listen origin, Path toke
 
   /**
    * @param dir the LMDB environment directory (disposable: a cache)
-   * @param maxBytes ciphertext bytes kept before the least valuable blocks are evicted (W-TinyLFU)
+   * @param maxBytes ciphertext bytes kept before the least recently used blocks are evicted (segmented LRU)
    * @param maxMapBytes LMDB map limit; must exceed maxBytes to leave room for page overhead
    * @param syncIntervalMillis how often the non-durable LMDB environment is flushed to disk
    * @param readerThreads threads reading, verifying and sending cached blocks

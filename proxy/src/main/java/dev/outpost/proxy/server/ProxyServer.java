@@ -91,7 +91,7 @@ public final class ProxyServer implements AutoCloseable {
     OriginLink l = null;
     try {
       c = BlockCache.open(config.cache().dir(), config.cache().maxBytes(), config.cache().maxMapBytes(),
-          config.cache().syncIntervalMillis(), maintenance, metrics,
+          config.cache().syncIntervalMillis(), metrics,
           dev.outpost.proxy.warm.PinBook.persistedIds(config.cache().dir()));
       this.cache = c;
       // Connects in the background: the proxy serves (its cache) whether or not the origin is reachable.

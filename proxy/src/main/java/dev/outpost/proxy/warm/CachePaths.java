@@ -77,7 +77,6 @@ public final class CachePaths {
   public Affected evictAll() {
     List<BlockId> ids = new ArrayList<>();
     cache.blockStore().forEachId((id, length) -> ids.add(id));
-    cache.cleanUp();
     long before = cache.weightedBytes();
     long n = 0;
     for (BlockId id : ids) {
@@ -86,7 +85,6 @@ public final class CachePaths {
         n++;
       }
     }
-    cache.cleanUp();
     return new Affected(n, Math.max(0, before - cache.weightedBytes()), 0);
   }
 

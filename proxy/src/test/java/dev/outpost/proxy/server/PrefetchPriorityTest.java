@@ -83,7 +83,7 @@ class PrefetchPriorityTest {
     Random r = new Random(11);
     BlockId readerBlock = add(origin, r);
     List<BlockId> listed = List.of(add(origin, r), add(origin, r), add(origin, r));
-    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, metrics)) {
       BlockFlights flights = new BlockFlights(cache, origin, Runnable::run, metrics);
       Prefetcher prefetcher = new Prefetcher(new Prefetcher.Policy(8 << 20, 64, 8 << 20, 8 << 20, 0), null, cache,
           flights, metrics, Runnable::run);
@@ -127,7 +127,7 @@ class PrefetchPriorityTest {
         origin.fetch(ids, sink);
       }
     };
-    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, Runnable::run, metrics)) {
+    try (BlockCache cache = BlockCache.open(dir, 64 << 20, 256L << 20, 1000, metrics)) {
       BlockFlights flights = new BlockFlights(cache, failing, Runnable::run, metrics);
       Prefetcher prefetcher = new Prefetcher(new Prefetcher.Policy(8 << 20, 64, 8 << 20, 8 << 20, 0), null, cache,
           flights, metrics, Runnable::run);

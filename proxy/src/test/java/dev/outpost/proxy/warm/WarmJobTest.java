@@ -290,7 +290,6 @@ class WarmJobTest {
         }
       }
       f.proxy.cache().flushed().join();
-      f.proxy.cache().cleanUp();
       assertThat(f.proxy.metrics().count(ProxyMetrics.EVICTIONS)).as("the churn overflowed the cache").isPositive();
       assertThat(keep).allMatch(f.proxy.cache()::contains);
 
@@ -299,7 +298,6 @@ class WarmJobTest {
       assertThat(f.proxy.admin().paths().evict("/keep").blocks()).isZero();
       assertThat(f.proxy.admin().paths().unpin("/keep").blocks()).isEqualTo(keep.size());
       assertThat(f.proxy.admin().paths().evict("/keep").blocks()).isBetween(0L, (long) keep.size());
-      f.proxy.cache().cleanUp();
       assertThat(keep).noneMatch(f.proxy.cache()::contains);
     }
   }
