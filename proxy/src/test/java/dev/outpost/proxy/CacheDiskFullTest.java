@@ -31,10 +31,12 @@ class CacheDiskFullTest {
   Path dir;
 
   @Test
-  void aCacheThatFillsItsFilesystemLowersItsBoundAndKeepsWhatWasReadLast() {
+  void aCacheThatFillsItsFilesystemLowersItsBoundAndKeepsWhatWasReadLast() throws IOException {
     try (SmallFilesystem fs = SmallFilesystem.mountOrSkip(dir.resolve("small"), 16 * MIB)) {
       ProxyMetrics metrics = new ProxyMetrics();
       try (BlockCache cache = BlockCache.open(fs.dir().resolve("cache"), CONFIGURED, 2 * CONFIGURED, 1000, metrics)) {
+        assertThat(Files.size(fs.dir().resolve("cache").resolve("space-reserve"))).as("reserve: 1/64 of 16 MiB")
+            .isEqualTo(256 << 10);
         Random r = new Random(21);
         List<BlockId> ids = new ArrayList<>();
         // 48 MiB of 64 KiB blocks, three times what the filesystem holds.
@@ -77,6 +79,25 @@ class CacheDiskFullTest {
         assertThat(cache.weightedBytes()).isLessThanOrEqualTo(limit);
         assertThat(cache.blockStore().count()).as("blocks in LMDB").isEqualTo(cache.entries());
       }
+    }
+  }
+
+  @Test
+  void aMapSmallerThanTheBoundIsTheRoomAndSaidSo() {
+    // No full disk here: the map's maximum is the limit (LMDB's MapFull at maxMapBytes, not ENOSPC).
+    ProxyMetrics metrics = new ProxyMetrics();
+    try (BlockCache cache = BlockCache.open(dir.resolve("cache"), CONFIGURED, 8 * MIB, 1000, metrics)) {
+      Random r = new Random(23);
+      List<BlockId> ids = new ArrayList<>();
+      for (int i = 0; i < 512; i++) {
+        ids.add(readOrStore(cache, block(r, 64 << 10)));
+      }
+      cache.flushed().join();
+      assertThat(cache.limitBytes()).isEqualTo(metrics.count(LIMIT)).isBetween(4 * MIB, 8 * MIB);
+      assertThat(cache.limitReason()).contains("cache map full at 8.0 MiB (cache.maxMapBytes)");
+      assertThat(cache.maxBytes()).isEqualTo(CONFIGURED);
+      assertThat(ids.subList(ids.size() - 16, ids.size())).as("the last 1 MiB read").allMatch(cache::contains);
+      assertThat(cache.blockStore().count()).isEqualTo(cache.entries());
     }
   }
 

@@ -194,6 +194,11 @@ public final class ProxyCtl implements Runnable {
       o.printf("cache     %s of %s in %,d blocks, %s pinned%n", Units.bytes(s.at("/cache/bytes").asLong()),
           Units.bytes(s.at("/cache/limitBytes").asLong()), s.at("/cache/entries").asLong(),
           Units.bytes(s.at("/cache/pinnedBytes").asLong()));
+      String lowered = s.at("/cache/limitReason").asText("");
+      if (!lowered.isEmpty()) {
+        o.printf("          bound lowered from %s: %s%n", Units.bytes(s.at("/cache/configuredLimitBytes").asLong()),
+            lowered);
+      }
       o.printf("journal   seq %d, lag %d, %s%n", s.at("/subscription/seq").asLong(), s.at("/subscription/lag").asLong(),
           s.at("/subscription/live").asBoolean() ? "live" : "NOT live (attributes are revalidated)");
       return 0;

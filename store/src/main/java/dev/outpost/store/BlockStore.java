@@ -18,6 +18,7 @@ import org.lmdbjava.Cursor;
 import org.lmdbjava.Dbi;
 import org.lmdbjava.GetOp;
 import org.lmdbjava.PutFlags;
+import org.lmdbjava.Stat;
 import org.lmdbjava.Txn;
 
 /**
@@ -274,6 +275,17 @@ public final class BlockStore {
   /** Total ciphertext bytes stored (values only; LMDB's own overhead is not counted). */
   public long bytes() {
     return stats().bytes();
+  }
+
+  /**
+   * Bytes of LMDB pages this store's tree takes (values, keys and branch pages, each value rounded up to whole
+   * pages): what its blocks cost of the data file. Compared with {@link #bytes()} it gives LMDB's overhead.
+   */
+  public long pageBytes() {
+    return storage.read(txn -> {
+      Stat st = blocks.stat(txn.lmdb(storage));
+      return (st.branchPages + st.leafPages + st.overflowPages) * st.pageSize;
+    });
   }
 
   @Override

@@ -6,6 +6,7 @@ import dev.outpost.core.Throttle;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +70,8 @@ public final class LmdbStorage implements AutoCloseable {
   static final int MAX_RECORD_BYTES = 64 * 1024 * 1024;
   /** Name of the internal table holding every block store's count and bytes. */
   static final String STATS_TABLE = "outpost.stats";
+  /** LMDB's data file in the store's directory. */
+  static final String DATA_FILE = "data.mdb";
   /** At most one log line per this many seconds about this store's LMDB failures. */
   static final int FAILURE_LOG_SECONDS = 10;
 
@@ -315,6 +318,22 @@ public final class LmdbStorage implements AutoCloseable {
   /** Current size of the memory map in bytes. */
   public long mapBytes() {
     return mapBytes;
+  }
+
+  /**
+   * The data file's size, the map's and the filesystem's room ({@link StoreSpace}).
+   *
+   * @throws OutpostException INTERNAL if the file or filesystem cannot be looked at
+   */
+  public StoreSpace space() {
+    try {
+      FileStore fs = Files.getFileStore(directory);
+      return new StoreSpace(Files.size(directory.resolve(DATA_FILE)), mapBytes, fs.getTotalSpace(),
+          fs.getUsableSpace());
+    } catch (IOException e) {
+      throw new OutpostException(ErrorCode.INTERNAL, "cannot look at the store's file: " + e.getClass().getSimpleName(),
+          e);
+    }
   }
 
   public StorageConfig config() {

@@ -42,6 +42,27 @@ class BlockStoreTest extends StoreTestBase {
   }
 
   @Test
+  void pagesAndFileSayWhatTheBlocksCostOfTheDisk() {
+    List<BlockWrite> writes = new ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      writes.add(blockWrite(100 + i, 64 * 1024));
+    }
+    blocks.putAll(writes);
+    storage.sync();
+    // A 64 KiB value takes 17 overflow pages of 4 KiB (its page header does not fit the 16th).
+    assertThat(blocks.pageBytes()).isBetween(blocks.bytes(), blocks.bytes() * 11 / 10);
+    StoreSpace space = storage.space();
+    assertThat(space.fileBytes()).isGreaterThanOrEqualTo(blocks.pageBytes()).isLessThanOrEqualTo(space.mapBytes());
+    assertThat(space.mapBytes()).isEqualTo(storage.mapBytes());
+    assertThat(space.filesystemBytes()).isGreaterThanOrEqualTo(space.filesystemUsableBytes()).isPositive();
+
+    blocks.deleteAll(writes.stream().map(BlockWrite::id).toList());
+    assertThat(blocks.pageBytes()).isLessThan(4 * 4096);
+    assertThat(storage.space().fileBytes()).as("LMDB keeps its file; freed pages are reused inside it")
+        .isGreaterThanOrEqualTo(space.fileBytes());
+  }
+
+  @Test
   void putReadsTheRemainingBytesWithoutMovingTheCallersBuffer() {
     byte[] c = cipher(3, 100);
     ByteBuffer direct = ByteBuffer.allocateDirect(120);

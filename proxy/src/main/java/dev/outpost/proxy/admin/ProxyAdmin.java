@@ -60,7 +60,8 @@ public final class ProxyAdmin implements AutoCloseable {
         AdminServer.Parts parts = new AdminServer.Parts(() -> new StatusReport(VERSION,
             Math.max(0, (clock.millis() - startedMillis) / 1000),
             StatusReport.Link.of(link.health().status(), origin),
-            new StatusReport.Cache(cache.weightedBytes(), cache.entries(), cache.maxBytes(), pins.cachedBytes()),
+            new StatusReport.Cache(cache.weightedBytes(), cache.entries(), cache.limitBytes(), cache.maxBytes(),
+                cache.limitReason(), pins.cachedBytes()),
             new StatusReport.Subscription(subscription.appliedSeq(), subscription.lag(), subscription.live()),
             StatusReport.Stats.of(metrics)), metrics, jobs, paths);
         AdminServer s = AdminServer.start(new InetSocketAddress(a.listen().host(), a.listen().port()), token, parts,

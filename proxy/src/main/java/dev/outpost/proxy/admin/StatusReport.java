@@ -31,8 +31,16 @@ public record StatusReport(String version, long uptimeSeconds, Link link, Cache 
     }
   }
 
-  /** Cipher bytes and blocks cached; pinned bytes do not count against {@code limitBytes}. */
-  public record Cache(long bytes, long entries, long limitBytes, long pinnedBytes) {}
+  /**
+   * Cipher bytes and blocks cached; pinned bytes do not count against {@code limitBytes}.
+   *
+   * @param limitBytes the bound kept now: {@code configuredLimitBytes}, or lower once the cache's filesystem (or
+   *     map) was found full
+   * @param configuredLimitBytes {@code cache.maxBytes}
+   * @param limitReason why {@code limitBytes} is lower ("cache filesystem full at 61.8 MiB"), or ""
+   */
+  public record Cache(long bytes, long entries, long limitBytes, long configuredLimitBytes, String limitReason,
+      long pinnedBytes) {}
 
   /** @param seq journal sequence applied; @param lag events behind the origin; @param live caught up and acknowledged */
   public record Subscription(long seq, long lag, boolean live) {}

@@ -7,6 +7,7 @@ import dev.outpost.store.BlockStore;
 import dev.outpost.store.Codecs;
 import dev.outpost.store.LmdbStorage;
 import dev.outpost.store.StorageConfig;
+import dev.outpost.store.StoreSpace;
 import dev.outpost.store.Table;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -16,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -39,6 +41,17 @@ import org.slf4j.LoggerFactory;
  * verified block is never stale. Caches of the old format (bare cipher, table {@value #LEGACY_BLOCKS}) are
  * migrated at open, each block verified by SHA-256 on the way.
  *
+ * <p>A full disk: LMDB never gives pages back to the filesystem (pages freed by deletes are reused inside its
+ * file), so the room the cache has is its file's size, not the map, which is only address space. When a write
+ * finds no room (NO_SPACE: the filesystem, or the map at {@code maxMapBytes}), the cache lowers its bound, once, to
+ * what fits in the file with {@value #KEEP_FREE_PERCENT} % of it plus {@value #KEEP_FREE_BATCHES} write batches free
+ * (freed pages are reusable only two transactions later, and a block needs a contiguous run of them). It evicts
+ * down to it and goes on as a smaller cache within its file, says so once in the log with the figures, and reports
+ * the bound ({@link #limitBytes}, {@link #limitReason}). If not even the evictions can be written (LMDB needs fresh
+ * pages to delete), it deletes its {@link SpaceReserve} first. Only if writes still find no room {@value
+ * #FAILURES_TO_LOWER_AGAIN} times in a row once the bound is kept does it lower again, by a tenth. The bound stays
+ * lowered until restart.
+ *
  * <p>Threads: {@link #read} runs a short LMDB read transaction on the caller's thread (use a worker, not an
  * event loop, for big blocks); {@link #store} only enqueues. Thread-safe.
  */
@@ -56,6 +69,17 @@ public final class BlockCache implements AutoCloseable {
   public static final int CRC_BYTES = 4;
   /** Legacy blocks moved per write transaction during migration. */
   static final int MIGRATE_BATCH = 256;
+  /** What a cache on a full disk keeps free of its file: this share, plus this many write batches. */
+  static final int KEEP_FREE_PERCENT = 5;
+  static final int KEEP_FREE_BATCHES = 4;
+  /** Transactions after a lowering whose NO_SPACE is expected: the evicted blocks' pages are not reusable yet. */
+  static final int SETTLE_TRANSACTIONS = 4;
+  /**
+   * Once lowered, writes failing this many times in a row lower the bound again. A single one can be bad luck (no
+   * free run of pages long enough for a big block); it leaves that batch uncached, no more.
+   */
+  static final int FAILURES_TO_LOWER_AGAIN = 3;
+  private static final long NEVER = Long.MIN_VALUE / 2;
 
   private final LmdbStorage storage;
   private final BlockStore blocks;
@@ -67,11 +91,16 @@ public final class BlockCache implements AutoCloseable {
   private final Duration rebuildTime;
   private final long maxBytes;
   private final long migrated;
+  private final SpaceReserve reserve;
+  /** Writer thread only: the transaction whose NO_SPACE last lowered the bound. */
+  private long loweredAt = NEVER;
+  private volatile String limitReason = "";
 
   private BlockCache(LmdbStorage storage, long maxBytes, long syncIntervalMillis, ProxyMetrics metrics,
-      Set<BlockId> pinnedAtStart) {
+      Set<BlockId> pinnedAtStart, SpaceReserve reserve) {
     this.storage = storage;
     this.maxBytes = maxBytes;
+    this.reserve = reserve;
     this.metrics = metrics;
     this.blocks = storage.blockStore(BLOCKS);
     this.state = storage.table(STATE, Codecs.UTF8, Codecs.LONG);
@@ -80,7 +109,7 @@ public final class BlockCache implements AutoCloseable {
       writer().submit(new CacheWriter.Delete(id));
     });
     this.migrated = migrateLegacy(storage, blocks, state);
-    this.writer = new CacheWriter(storage, blocks, state);
+    this.writer = new CacheWriter(storage, blocks, state, this::noSpace, metrics);
     long start = System.nanoTime();
     blocks.forEachId((id, length) -> {
       if (length < CRC_BYTES) {
@@ -95,6 +124,7 @@ public final class BlockCache implements AutoCloseable {
     syncTimer.scheduleWithFixedDelay(this::syncQuietly, syncIntervalMillis, syncIntervalMillis, TimeUnit.MILLISECONDS);
     metrics.gauge(ProxyMetrics.CACHE_BYTES, this::weightedBytes);
     metrics.gauge(ProxyMetrics.CACHE_ENTRIES, this::entries);
+    metrics.gauge(ProxyMetrics.CACHE_LIMIT_BYTES, this::limitBytes);
   }
 
   private CacheWriter writer() {
@@ -130,7 +160,8 @@ public final class BlockCache implements AutoCloseable {
       storage = LmdbStorage.open(dir, sc);
     }
     try {
-      BlockCache c = new BlockCache(storage, maxBytes, syncIntervalMillis, metrics, pinnedAtStart);
+      BlockCache c = new BlockCache(storage, maxBytes, syncIntervalMillis, metrics, pinnedAtStart,
+          SpaceReserve.create(storage.directory()));
       log.info("block cache {}: {} blocks, {} bytes (limit {}), index rebuilt in {} ms{}", dir, c.entries(),
           c.weightedBytes(), maxBytes, c.rebuildTime.toMillis(),
           c.migrated > 0 ? ", " + c.migrated + " blocks migrated to the CRC32C format" : "");
@@ -329,8 +360,67 @@ public final class BlockCache implements AutoCloseable {
     return index.entries();
   }
 
+  /** The configured bound ({@code cache.maxBytes}). */
   public long maxBytes() {
     return maxBytes;
+  }
+
+  /** The bound kept now: {@link #maxBytes}, or lower since the cache's disk or map was found full. */
+  public long limitBytes() {
+    return index.maxBytes();
+  }
+
+  /** Why {@link #limitBytes} is below {@link #maxBytes} ("cache filesystem full at 61.8 MiB"), or "". */
+  public String limitReason() {
+    return limitReason;
+  }
+
+  /**
+   * A write found no room (writer thread, outside any transaction): keeps the cache within the file it has (see the
+   * class comment), and if not even its deletes could be written gives LMDB the reserve.
+   */
+  private void noSpace(long transaction, boolean deleting, int failedInARow) {
+    if (deleting) {
+      long released = reserve.release();
+      if (released > 0) {
+        log.info("cache {}: no room even to delete; released the {}-byte space reserve", storage.directory(),
+            released);
+      }
+    }
+    if (transaction - loweredAt <= SETTLE_TRANSACTIONS
+        || (loweredAt != NEVER && failedInARow < FAILURES_TO_LOWER_AGAIN)) {
+      return;
+    }
+    StoreSpace space = storage.space();
+    boolean mapFull = space.mapBytes() >= storage.config().maxMapBytes()
+        && space.fileBytes() >= space.mapBytes() / 16 * 15;
+    long room = Math.min(space.mapBytes(), space.fileBytes());
+    long batch = Math.clamp(room / 32, 256 << 10, CacheWriter.MAX_BATCH_BYTES);
+    long keepFree = room / 100 * KEEP_FREE_PERCENT + KEEP_FREE_BATCHES * batch;
+    long stored = blocks.bytes();
+    double pagesPerByte = stored > 0 ? Math.max(1.0, (double) blocks.pageBytes() / stored) : 1.0;
+    long fits = Math.max(0, (long) ((room - keepFree) / pagesPerByte) - index.pinnedBytes());
+    long current = index.maxBytes();
+    long lowered = loweredAt == NEVER ? Math.min(fits, current) : Math.min(fits, current / 10 * 9);
+    if (lowered >= current) {
+      return;
+    }
+    loweredAt = transaction;
+    String reason = mapFull
+        ? "cache map full at " + mib(space.mapBytes()) + " (cache.maxMapBytes)"
+        : "cache filesystem full at " + mib(space.fileBytes());
+    limitReason = reason;
+    writer.limitBatchBytes(batch);
+    long entriesBefore = index.entries();
+    index.setMaxBytes(lowered);
+    log.warn("{} ({}, {} left on it): cache bound lowered from {} to {} until restart, {} blocks evicted; the cache "
+        + "keeps to the pages its LMDB file has, {} of them free for LMDB's copy-on-write", reason, storage.directory(),
+        mib(space.filesystemUsableBytes()), mib(current), mib(lowered), entriesBefore - index.entries(),
+        mib(keepFree));
+  }
+
+  private static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.1f MiB", bytes / 1048576.0);
   }
 
   /** Time the index rebuild took at open. */

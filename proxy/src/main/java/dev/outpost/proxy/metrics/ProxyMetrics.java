@@ -36,6 +36,10 @@ public final class ProxyMetrics {
   public static final String ORIGIN_CORRUPT = PREFIX + "origin.corruptBlocks";
   public static final String CACHE_BYTES = PREFIX + "cache.bytes";
   public static final String CACHE_ENTRIES = PREFIX + "cache.entries";
+  /** The bound the cache keeps now: cache.maxBytes, or lower once its filesystem or map was found full. */
+  public static final String CACHE_LIMIT_BYTES = PREFIX + "cache.limitBytes";
+  /** Blocks not cached because their LMDB write failed (served all the same). */
+  public static final String CACHE_WRITE_FAILURES = PREFIX + "cache.writeFailures";
   public static final String PREFETCHED = PREFIX + "cache.prefetched";
   public static final String ATTR_HITS = PREFIX + "attrs.hits";
   public static final String ATTR_MISSES = PREFIX + "attrs.misses";
@@ -67,6 +71,7 @@ public final class ProxyMetrics {
   private final Counter corruptDropped = registry.counter(CORRUPT_DROPPED);
   private final Counter originCorrupt = registry.counter(ORIGIN_CORRUPT);
   private final Counter prefetched = registry.counter(PREFETCHED);
+  private final Counter cacheWriteFailures = registry.counter(CACHE_WRITE_FAILURES);
   private final Counter attrHits = registry.counter(ATTR_HITS);
   private final Counter attrMisses = registry.counter(ATTR_MISSES);
   private final Counter invalidations = registry.counter(INVALIDATIONS);
@@ -132,6 +137,11 @@ public final class ProxyMetrics {
   /** A block from the origin that did not hash to its id: refused. */
   public void originCorrupt() {
     originCorrupt.inc();
+  }
+
+  /** {@code blocks} blocks could not be written to the cache. */
+  public void cacheWriteFailed(int blocks) {
+    cacheWriteFailures.inc(blocks);
   }
 
   /** Blocks of small files fetched ahead after a cold directory listing. */

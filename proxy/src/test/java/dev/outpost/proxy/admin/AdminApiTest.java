@@ -64,10 +64,13 @@ class AdminApiTest {
       assertThat(s.get("link").has("lastError")).isTrue();
       assertThat(s.get("link").has("lastErrorAtMillis")).isTrue();
       assertThat(s.at("/link/origin").asText()).isEqualTo("127.0.0.1:" + f.origin.address().getPort());
-      for (String field : List.of("bytes", "entries", "limitBytes", "pinnedBytes")) {
+      for (String field : List.of("bytes", "entries", "limitBytes", "configuredLimitBytes", "limitReason",
+          "pinnedBytes")) {
         assertThat(s.get("cache").has(field)).as(field).isTrue();
       }
       assertThat(s.at("/cache/limitBytes").asLong()).isEqualTo(256L << 20);
+      assertThat(s.at("/cache/configuredLimitBytes").asLong()).isEqualTo(256L << 20);
+      assertThat(s.at("/cache/limitReason").asText()).as("a bound not lowered").isEmpty();
       assertThat(s.at("/cache/entries").asLong()).isPositive();
       for (String field : List.of("seq", "lag", "live")) {
         assertThat(s.get("subscription").has(field)).as(field).isTrue();

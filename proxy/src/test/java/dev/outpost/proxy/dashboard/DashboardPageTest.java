@@ -89,6 +89,12 @@ class DashboardPageTest {
     assertThat(page.element("cache-bytes").text()).isEqualTo(DashboardText.bytes(cache.get("bytes").asDouble()));
     assertThat(page.element("cache-limit").text()).isEqualTo(DashboardText.bytes(cache.get("limitBytes").asDouble()));
     assertThat(page.element("cache-entries").value()).isEqualTo(cache.get("entries").asDouble());
+    String lowered = cache.get("limitReason").asText();
+    assertThat(page.element("cache-lowered").hidden()).as("lowered bound shown").isEqualTo(lowered.isEmpty());
+    if (!lowered.isEmpty()) {
+      assertThat(page.element("cache-lowered").text()).isEqualTo("bound lowered from "
+          + DashboardText.bytes(cache.get("configuredLimitBytes").asDouble()) + ": " + lowered);
+    }
     assertThat(page.element("link-state").attr("data-value")).isEqualTo(status.at("/link/state").asText());
     assertThat(page.element("link-since").value()).isEqualTo(status.at("/link/sinceMillis").asDouble());
   }

@@ -114,7 +114,10 @@ final class FakeAdminApi implements AutoCloseable {
     }
   }
 
-  /** The n-th status answer: a busy branch, 90 % hits, counters growing by a fixed step per answer. */
+  /**
+   * The n-th status answer: a busy branch, 90 % hits, its cache bound lowered by a full disk, counters growing by a
+   * fixed step per answer.
+   */
   static ObjectNode status(int n, Mode mode, long linkSinceMillis, long linkErrorAtMillis) {
     ObjectNode s = JSON.createObjectNode();
     s.put("version", "0.1.0-test");
@@ -126,7 +129,9 @@ final class FakeAdminApi implements AutoCloseable {
     } else {
       link.putNull("lastError").putNull("lastErrorAtMillis");
     }
+    // Its cache filesystem filled at 10.9 GiB, so it keeps 10 GiB of the 16 GiB configured.
     s.putObject("cache").put("bytes", 6_871_947_674L).put("entries", 104_857).put("limitBytes", 10_737_418_240L)
+        .put("configuredLimitBytes", 17_179_869_184L).put("limitReason", "cache filesystem full at 10.9 GiB")
         .put("pinnedBytes", 536_870_912L);
     s.putObject("subscription").put("seq", 48_213 + n).put("lag", 0).put("live", true);
     long hits = 91_000 + 400L * n;

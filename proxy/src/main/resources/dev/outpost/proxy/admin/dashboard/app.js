@@ -169,6 +169,11 @@
     setValue('cache-limit', cache.limitBytes, fmtBytes(cache.limitBytes));
     setValue('cache-entries', cache.entries, fmtCount(cache.entries));
     setValue('cache-pinned', cache.pinnedBytes, fmtBytes(cache.pinnedBytes));
+    // The cache's filesystem filled: the bound kept is below cache.maxBytes until the proxy restarts.
+    const lowered = $('cache-lowered');
+    lowered.hidden = !cache.limitReason;
+    lowered.textContent = cache.limitReason
+      ? 'bound lowered from ' + fmtBytes(cache.configuredLimitBytes) + ': ' + cache.limitReason : '';
 
     setValue('invalidations', st.invalidations, fmtCount(st.invalidations));
     setValue('subscription-seq', sub.seq, fmtCount(sub.seq));
