@@ -17,6 +17,32 @@ class VolumePathTest {
         .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PATH));
   }
 
+  /** UTF-8 cannot carry a lone surrogate: String.getBytes would store '?', aliasing another name. */
+  @ParameterizedTest
+  @ValueSource(strings = {"/a\uD800", "/\uD800b", "/\uDC00", "/x/\uDC00\uD800/y", "/ok\uD83D", "/\uDE00ok"})
+  void refusesUnpairedSurrogates(String path) {
+    assertThatThrownBy(() -> VolumePath.check(path))
+        .isInstanceOfSatisfying(OutpostException.class, e -> {
+          assertThat(e.code()).isEqualTo(ErrorCode.INVALID_PATH);
+          assertThat(e.getMessage()).contains("unpaired surrogate");
+        });
+    for (String name : path.substring(1).split("/")) {
+      if (name.chars().anyMatch(c -> Character.isSurrogate((char) c))) {
+        assertThatThrownBy(() -> VolumePath.checkName(name)).as(name).isInstanceOf(OutpostException.class);
+      }
+    }
+  }
+
+  @Test
+  void acceptsNonAsciiNamesAndSurrogatePairs() {
+    for (String p : new String[] {"/caf\u00e9", "/cafe\u0301", "/\u65e5\u672c/\uD83D\uDE00", "/\uFFFD"}) {
+      assertThat(VolumePath.check(p)).isEqualTo(p);
+    }
+    // 63 four-byte emoji are 252 bytes; the 64th passes the 255-byte limit of a name.
+    assertThat(VolumePath.checkName("\uD83D\uDE00".repeat(63))).hasSize(126);
+    assertThatThrownBy(() -> VolumePath.checkName("\uD83D\uDE00".repeat(64))).isInstanceOf(OutpostException.class);
+  }
+
   @Test
   void refusesOverlongNames() {
     assertThatThrownBy(() -> VolumePath.check("/" + "x".repeat(256))).isInstanceOf(OutpostException.class);
