@@ -24,7 +24,10 @@ public enum ErrorCode {
   NOT_A_DIRECTORY(22),
   IS_A_DIRECTORY(23),
   DIRECTORY_NOT_EMPTY(24),
-  /** A path is malformed: not absolute, contains "." or "..", NUL, empty components, or is too long. */
+  /**
+   * A path is malformed: not absolute, contains "." or "..", NUL, an unpaired surrogate (no UTF-8 form), empty
+   * components, or is too long.
+   */
   INVALID_PATH(25),
   /** The commit's base version is not the file's current version. */
   CONFLICT(30),

@@ -7,9 +7,11 @@ import java.util.List;
  * Paths inside a volume: absolute, '/'-separated, normalised. Every path from the wire or a user passes
  * {@link #check} before use.
  *
- * <p>Rules: starts with '/'; no empty component, no "." or "..", no NUL; a component is at most
+ * <p>Rules: starts with '/'; no empty component, no "." or "..", no NUL, no unpaired surrogate (UTF-8 cannot
+ * carry one: it would be stored as '?' and alias another name, see {@link Utf8}); a component is at most
  * {@value #MAX_NAME_BYTES} UTF-8 bytes and the whole path at most {@value #MAX_PATH_BYTES}. The root is
- * "/". A trailing '/' is refused rather than silently removed.
+ * "/". A trailing '/' is refused rather than silently removed. Names are compared as exact code points: no
+ * Unicode normalisation, so "caf\u00e9" and "cafe\u0301" are two names, as on a POSIX disk.
  */
 public final class VolumePath {
   public static final String ROOT = "/";
@@ -30,7 +32,8 @@ public final class VolumePath {
     if (path.charAt(0) != '/') {
       throw invalid(path, "not absolute");
     }
-    if (utf8Length(path) > MAX_PATH_BYTES) {
+    // -1 (an unpaired surrogate) passes here and is refused with its component below.
+    if (Utf8.length(path) > MAX_PATH_BYTES) {
       throw invalid(path, "longer than " + MAX_PATH_BYTES + " bytes");
     }
     if (path.equals(ROOT)) {
@@ -71,7 +74,12 @@ public final class VolumePath {
     if (name.indexOf('\0') >= 0) {
       throw invalid(path, "NUL byte");
     }
-    if (utf8Length(name) > MAX_NAME_BYTES) {
+    int unpaired = Utf8.indexOfUnpairedSurrogate(name);
+    if (unpaired >= 0) {
+      throw invalid(path, "an unpaired surrogate at index " + unpaired + " of '" + Utf8.escapeUnpaired(name)
+          + "' (not valid Unicode: no UTF-8 encoding)");
+    }
+    if (Utf8.length(name) > MAX_NAME_BYTES) {
       throw invalid(path, "a component longer than " + MAX_NAME_BYTES + " bytes");
     }
   }
@@ -112,28 +120,11 @@ public final class VolumePath {
     return out;
   }
 
-  private static int utf8Length(String s) {
-    int n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        n += 1;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c)) {
-        n += 4;
-        i++;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
-  }
-
   private static OutpostException invalid(String path, String why) {
-    String shown = path == null ? "null" : path.replace("\0", "\\0");
+    String shown = path == null ? "null" : Utf8.escapeUnpaired(path.replace("\0", "\\0"));
     if (shown.length() > 200) {
-      shown = shown.substring(0, 200) + "...";
+      // Cut between code points, so the message never holds half a surrogate pair.
+      shown = shown.substring(0, shown.offsetByCodePoints(0, shown.codePointCount(0, 200))) + "...";
     }
     return new OutpostException(ErrorCode.INVALID_PATH, "bad path '" + shown + "': " + why);
   }
