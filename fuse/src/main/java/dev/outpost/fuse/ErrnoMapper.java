@@ -17,6 +17,7 @@ final class ErrnoMapper {
   private static final int EPERM = 1;
   private static final int EFBIG = 27;
   private static final int ENOSPC = 28;
+  private static final int EILSEQ = 84;
 
   private final Errno errno;
 
@@ -108,5 +109,10 @@ final class ErrnoMapper {
 
   int eperm() {
     return -EPERM;
+  }
+
+  /** A name that is not UTF-8 ("Invalid or incomplete multibyte or wide character"). */
+  int eilseq() {
+    return -EILSEQ;
   }
 }

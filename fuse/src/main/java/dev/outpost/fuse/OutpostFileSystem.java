@@ -6,6 +6,7 @@ import dev.outpost.client.OutpostClient;
 import dev.outpost.client.OutpostFile;
 import dev.outpost.client.WriteOptions;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.Utf8;
 import dev.outpost.core.VolumePath;
 import dev.outpost.protocol.ChangeEvent;
 import dev.outpost.protocol.ChangeKind;
@@ -13,7 +14,6 @@ import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The FUSE operations of a mounted volume, on top of {@link OutpostClient}: paths in, errno out. Every callback
  * runs inside {@link #guard}, because an exception escaping a native upcall would end the JVM.
+ *
+ * <p>Names: jfuse hands over the kernel's name bytes decoded as UTF-8 with replacement
+ * ({@code MemorySegment.getString}), so bytes that are not UTF-8 arrive as U+FFFD and two different names would
+ * be one file. Every path (and rename's second path, symlink's target) that may have been decoded lossily is
+ * refused with EILSEQ before anything else; names going out (readdir, readlink) are valid UTF-8 by construction.
  *
  * <p>Thread-safe: libfuse calls from several threads at once.
  */
@@ -235,7 +240,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
       if (a.type() != FileType.SYMLINK) {
         return errors.einval();
       }
-      byte[] target = a.linkTarget().getBytes(StandardCharsets.UTF_8);
+      byte[] target = Utf8.encode(a.linkTarget());
       // readlink(2) wants the target NUL-terminated, truncated to the buffer.
       int n = (int) Math.min(target.length, Math.max(0, Math.min(len, buf.remaining()) - 1));
       buf.put(target, 0, n);
@@ -309,6 +314,9 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   @Override
   public int symlink(String target, String linkPath) {
     return guardWrite("symlink", linkPath, () -> {
+      if (Utf8.mayBeLossy(target)) {
+        return errors.eilseq();
+      }
       FileAttr a = client.symlink(linkPath, target);
       attrs.invalidate(VolumePath.parent(linkPath));
       attrs.put(linkPath, a, attrs.generation());
@@ -319,6 +327,9 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   @Override
   public int rename(String from, String to, int flags) {
     return guardWrite("rename", from, () -> {
+      if (Utf8.mayBeLossy(to)) {
+        return errors.eilseq();
+      }
       if ((flags & ~RENAME_NOREPLACE) != 0) {
         // RENAME_EXCHANGE and RENAME_WHITEOUT have no counterpart at the origin.
         return errors.einval();
@@ -581,7 +592,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
       }
       case SYMLINK -> {
         st.setMode(Stat.S_IFLNK | 0777);
-        size = a.linkTarget().getBytes(StandardCharsets.UTF_8).length;
+        size = Utf8.length(a.linkTarget());
       }
     }
     st.setNLink((short) (a.type() == FileType.DIRECTORY ? 2 : 1));
@@ -603,6 +614,9 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
 
   /** Runs a callback: Outpost errors become their errno, anything else EIO and a log line, never an exception. */
   private int guard(String op, String path, IntSupplier body) {
+    if (Utf8.mayBeLossy(path)) {
+      return errors.eilseq();
+    }
     try {
       return body.getAsInt();
     } catch (OutpostException e) {
