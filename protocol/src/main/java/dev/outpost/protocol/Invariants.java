@@ -2,6 +2,7 @@ package dev.outpost.protocol;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.Utf8;
 import dev.outpost.core.VolumePath;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -53,7 +54,7 @@ final class Invariants {
   /** Any string that fits the wire: present, well-formed UTF-16, at most 65535 UTF-8 bytes. */
   static String text(String s, String what) {
     present(s, what);
-    int bytes = utf8Length(s);
+    int bytes = Utf8.length(s);
     if (bytes < 0) {
       throw invalid(what + " contains an unpaired surrogate");
     }
@@ -66,7 +67,7 @@ final class Invariants {
   /** A symlink target: non-empty, no NUL, at most {@link VolumePath#MAX_PATH_BYTES} bytes. */
   static String linkTarget(String target) {
     text(target, "link target");
-    if (target.isEmpty() || target.indexOf('\0') >= 0 || utf8Length(target) > VolumePath.MAX_PATH_BYTES) {
+    if (target.isEmpty() || target.indexOf('\0') >= 0 || Utf8.length(target) > VolumePath.MAX_PATH_BYTES) {
       throw new OutpostException(ErrorCode.INVALID_PATH,
           "link target must be 1.." + VolumePath.MAX_PATH_BYTES + " bytes without NUL");
     }
@@ -84,30 +85,6 @@ final class Invariants {
       copy.add(present(element, "an entry of " + what));
     }
     return Collections.unmodifiableList(copy);
-  }
-
-  /** UTF-8 length of {@code s}, or -1 when it holds an unpaired surrogate (which UTF-8 cannot carry). */
-  static int utf8Length(String s) {
-    int n = 0;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c < 0x80) {
-        n += 1;
-      } else if (c < 0x800) {
-        n += 2;
-      } else if (Character.isHighSurrogate(c)) {
-        if (i + 1 >= s.length() || !Character.isLowSurrogate(s.charAt(i + 1))) {
-          return -1;
-        }
-        n += 4;
-        i++;
-      } else if (Character.isLowSurrogate(c)) {
-        return -1;
-      } else {
-        n += 3;
-      }
-    }
-    return n;
   }
 
   static OutpostException invalid(String message) {

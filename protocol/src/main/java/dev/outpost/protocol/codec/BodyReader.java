@@ -3,10 +3,9 @@ package dev.outpost.protocol.codec;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.RootRef;
+import dev.outpost.core.Utf8;
 import dev.outpost.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -63,15 +62,15 @@ final class BodyReader {
     return b == 1;
   }
 
-  /** u16 byte length + UTF-8, refusing malformed UTF-8 (overlong forms, surrogates). */
+  /**
+   * u16 byte length + UTF-8, decoded strictly ({@link Utf8}): bytes that are not UTF-8 (overlong forms, encoded
+   * surrogates, truncated sequences) are MALFORMED_FRAME, never replaced, so a name arrives exactly as sent.
+   */
   String string() {
     int length = u16();
     need(length, "a string of " + length + " bytes");
-    int index = buf.readerIndex();
-    if (!ByteBufUtil.isText(buf, index, length, StandardCharsets.UTF_8)) {
-      throw malformed("string is not valid UTF-8");
-    }
-    String s = buf.toString(index, length, StandardCharsets.UTF_8);
+    String s = Utf8.decode(buf.nioBuffer(buf.readerIndex(), length))
+        .orElseThrow(() -> malformed("string of " + length + " bytes is not valid UTF-8"));
     buf.skipBytes(length);
     return s;
   }

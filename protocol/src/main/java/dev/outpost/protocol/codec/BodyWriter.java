@@ -3,6 +3,7 @@ package dev.outpost.protocol.codec;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.RootRef;
+import dev.outpost.core.Utf8;
 import dev.outpost.protocol.ProtocolException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
@@ -35,9 +36,13 @@ final class BodyWriter {
   }
 
   static void string(ByteBuf out, String s) {
-    int length = ByteBufUtil.utf8Bytes(s);
+    // The records refuse such strings; this guards a future field that forgets to (Netty's writeUtf8 would
+    // write '?' for an unpaired surrogate).
+    int length = Utf8.length(s);
+    if (length < 0) {
+      throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, "string has an unpaired surrogate: no UTF-8 form", 0);
+    }
     if (length > 0xFFFF) {
-      // The records refuse such strings; this guards a future field that forgets to.
       throw new ProtocolException(ErrorCode.INVALID_ARGUMENT, "string of " + length + " bytes exceeds 65535", 0);
     }
     out.writeShort(length);
