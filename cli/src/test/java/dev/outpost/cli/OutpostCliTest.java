@@ -3,7 +3,9 @@ package dev.outpost.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.outpost.client.ClientConfig;
+import dev.outpost.core.Utf8;
 import dev.outpost.origin.embedded.EmbeddedOrigin;
+import dev.outpost.protocol.DirEntry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
@@ -247,6 +250,54 @@ class OutpostCliTest {
     assertThat(code).isZero();
     assertThat(err.toString(StandardCharsets.UTF_8)).contains("\r[" + "#".repeat(30) + "] 100% 1/1 files");
     assertThat(out.toString(StandardCharsets.UTF_8)).contains("imported 1 files (1 uploaded");
+  }
+
+  /** What the JVM makes of argv bytes that are not UTF-8 (U+FFFD), or a lone surrogate: refused, never stored. */
+  @ParameterizedTest
+  @ValueSource(strings = {"mkdir|/x\uFFFD\uFFFD", "mkdir|/x\uD800", "mv|/moved|/y\uFFFD", "ln|-s|t\uFFFD|/l",
+      "ls|/\uFFFD", "put|/nowhere/\uFFFD.txt|/dst/"})
+  void argumentsThatMayHaveLostBytesAreRefusedWithExitOne(String command) {
+    ok("mkdir", "-p", "/dst");
+    ok("mkdir", "-p", "/moved");
+    String[] args = command.split("\\|");
+    String bad = Arrays.stream(args).filter(a -> a.chars().anyMatch(c -> c == 0xFFFD
+        || Character.isSurrogate((char) c))).findFirst().orElseThrow();
+    Run r = cli(args);
+    assertThat(r.code()).as(r.err()).isEqualTo(1);
+    assertThat(r.err()).hasLineCount(1).startsWith("outpost: argument '")
+        .contains(Utf8.escapeUnpaired(bad), "not valid UTF-8");
+    try (var client = TestOrigins.client(origin)) {
+      assertThat(client.statIfExists("/x\uFFFD\uFFFD")).isEmpty();
+      assertThat(client.statIfExists("/moved")).isPresent();
+      assertThat(client.statIfExists("/l")).isEmpty();
+    }
+  }
+
+  /** A local name whose bytes are not UTF-8 is reported (exit 1) and its subtree not imported; the rest is. */
+  @Test
+  void importReportsLocalNamesThatAreNotUtf8(@TempDir Path tree) throws Exception {
+    Files.writeString(tree.resolve("ok.txt"), "fine");
+    Files.createDirectories(tree.resolve("sub"));
+    Files.writeString(tree.resolve("sub/fine.txt"), "fine too");
+    // The JDK cannot name these files (it decodes their names with U+FFFD), so a shell makes them.
+    Process p = new ProcessBuilder("sh", "-c", "printf x > \"$(printf 'bad\\377')\" && printf y > \"$(printf 'bad\\376')\""
+        + " && mkdir \"$(printf 'dir\\376')\" && printf z > \"$(printf 'dir\\376')/child.txt\""
+        + " && printf w > \"$(printf 'sub/also\\355\\240\\200')\" && ln -s \"$(printf 'bad\\377')\" link-to-bad")
+        .directory(tree.toFile()).inheritIO().start();
+    assertThat(p.waitFor()).isZero();
+
+    Run r = cli("import", tree.toString(), "/imp");
+    assertThat(r.code()).as(r.err()).isEqualTo(1);
+    List<String> lines = r.err().lines().filter(l -> l.startsWith("outpost: ")).toList(); // not the progress lines
+    assertThat(lines).hasSize(5).allSatisfy(l -> assertThat(l).startsWith("outpost: import ").contains("not valid UTF-8"));
+    assertThat(r.err()).contains(tree.resolve("bad\uFFFD").toString(), tree.resolve("dir\uFFFD").toString(),
+        "sub/also\uFFFD", "link-to-bad");
+    assertThat(r.err()).doesNotContain("child.txt");
+    assertThat(r.out()).contains("imported 2 files (2 uploaded, 0 unchanged, 5 failed)");
+    try (var client = TestOrigins.client(origin)) {
+      assertThat(client.list("/imp").stream().map(DirEntry::name)).containsExactly("ok.txt", "sub");
+      assertThat(client.list("/imp/sub").stream().map(DirEntry::name)).containsExactly("fine.txt");
+    }
   }
 
   @Test
