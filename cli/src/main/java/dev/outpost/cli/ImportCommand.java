@@ -10,6 +10,7 @@ import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -63,6 +64,15 @@ final class ImportCommand extends ClientCommand {
     Path root = localDir.toAbsolutePath().normalize();
     try (Stream<Path> walk = Files.walk(root)) {
       for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
+        int inexact = firstInexactName(root.relativize(p));
+        if (inexact >= 0) {
+          // Report the entry whose own name is not UTF-8 once; what lies below it is skipped with it.
+          if (inexact == root.relativize(p).getNameCount() - 1) {
+            fail(p, "name is not valid UTF-8 (shown with U+FFFD); rename it to import it"
+                + (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS) ? " and its contents" : ""));
+          }
+          continue;
+        }
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         String remote = remotePath(root, p);
         if (a.isDirectory()) {
@@ -85,7 +95,7 @@ final class ImportCommand extends ClientCommand {
       }
     }
     for (Item l : links) {
-      failSoft(l, () -> importLink(client, l));
+      failSoft(l.local(), () -> importLink(client, l));
     }
 
     Progress progress = new Progress(main, files.size(), totalBytes);
@@ -105,7 +115,7 @@ final class ImportCommand extends ClientCommand {
       List<Future<?>> futures = new ArrayList<>();
       for (Item f : files) {
         futures.add(pool.submit(() -> {
-          failSoft(f, () -> importFile(client, f));
+          failSoft(f.local(), () -> importFile(client, f));
           filesDone.incrementAndGet();
           bytesDone.addAndGet(f.attrs().size());
         }));
@@ -151,12 +161,16 @@ final class ImportCommand extends ClientCommand {
   }
 
   private void importLink(OutpostClient client, Item l) {
-    String target;
+    Path targetPath;
     try {
-      target = Files.readSymbolicLink(l.local()).toString();
+      targetPath = Files.readSymbolicLink(l.local());
     } catch (IOException e) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "cannot read link " + l.local() + ": " + e.getMessage(), e);
     }
+    if (firstInexactName(targetPath) >= 0) {
+      throw new OutpostException(ErrorCode.INVALID_PATH, "link target is not valid UTF-8 (shown with U+FFFD)");
+    }
+    String target = targetPath.toString();
     Optional<FileAttr> existing = client.statIfExists(l.remote());
     if (existing.isPresent()) {
       if (existing.get().type() == FileType.SYMLINK && existing.get().linkTarget().equals(target)) {
@@ -181,15 +195,38 @@ final class ImportCommand extends ClientCommand {
   }
 
   /** One bad file does not stop the import: it is reported on one line and counted. */
-  private void failSoft(Item item, Runnable r) {
+  private void failSoft(Path local, Runnable r) {
     try {
       r.run();
     } catch (OutpostException e) {
-      filesFailed.incrementAndGet();
-      synchronized (main.err) {
-        main.err.println("outpost: import " + item.local() + ": " + e.getMessage());
+      fail(local, e.getMessage());
+    }
+  }
+
+  private void fail(Path local, String message) {
+    filesFailed.incrementAndGet();
+    synchronized (main.err) {
+      main.err.println("outpost: import " + local + ": " + message);
+    }
+  }
+
+  /**
+   * The index of the first name of {@code p} whose String form does not encode back to its bytes, or -1. The JDK
+   * keeps a local file name as bytes but shows it decoded with the locale's charset, U+FFFD for what it cannot
+   * decode; importing that String would store another name (ADR 0003). A genuine U+FFFD round-trips and passes.
+   */
+  private static int firstInexactName(Path p) {
+    for (int i = 0; i < p.getNameCount(); i++) {
+      Path name = p.getName(i);
+      try {
+        if (!name.getFileSystem().getPath(name.toString()).equals(name)) {
+          return i;
+        }
+      } catch (InvalidPathException e) {
+        return i; // the locale's charset cannot even encode what it decoded
       }
     }
+    return -1;
   }
 
   private String remotePath(Path root, Path p) {

@@ -1,6 +1,7 @@
 package dev.outpost.cli;
 
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.Utf8;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -11,8 +12,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code outpost} command. Exit codes: 0 ok, 1 failure (one line on stderr: bad token, no such path,
- * conflict, server unreachable), 2 usage error. Output goes through the injected streams, so tests run the CLI
- * in-process.
+ * conflict, server unreachable, an argument that is not valid UTF-8), 2 usage error. Output goes through the
+ * injected streams, so tests run the CLI in-process.
  */
 @Command(name = "outpost", mixinStandardHelpOptions = true, version = "outpost 0.1.0",
     description = "Files on an Outpost volume, through an origin or a branch proxy. Encryption happens here:"
@@ -51,6 +52,15 @@ public final class OutpostMain implements Runnable {
 
   /** Runs one command line; returns the exit code. */
   public int run(String... args) {
+    for (String arg : args) {
+      if (Utf8.mayBeLossy(arg)) {
+        // The JVM decoded argv with the locale's charset, replacing what it could not decode with U+FFFD: the
+        // original bytes are gone, and storing the replacement would alias another name (ADR 0003).
+        err.println("outpost: argument '" + Utf8.escapeUnpaired(arg) + "' is not valid UTF-8 (it holds U+FFFD, what"
+            + " the locale's decoder leaves for bytes it cannot read, or an unpaired surrogate); names are UTF-8");
+        return EXIT_FAILURE;
+      }
+    }
     CommandLine cl = new CommandLine(this);
     cl.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
     cl.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
