@@ -45,7 +45,11 @@ public final class OutpostMain implements Runnable {
   }
 
   public static void main(String[] args) {
-    int code = new OutpostMain(System.out, System.err, System.console() != null).run(args);
+    // Names are UTF-8 (ADR 0003): print them as UTF-8 whatever the locale, never as '?' (cat's bytes pass as they are).
+    PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+    PrintStream err = new PrintStream(System.err, true, StandardCharsets.UTF_8);
+    int code = new OutpostMain(out, err, System.console() != null).run(args);
+    out.flush();
     System.out.flush();
     System.exit(code);
   }
