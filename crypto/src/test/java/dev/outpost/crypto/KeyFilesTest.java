@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -46,6 +47,21 @@ class KeyFilesTest {
     assertInvalid(good.replace("secret: ", "secret: !"), "not base64");
     assertInvalid(good + "colour: blue\n", "unknown field");
     assertInvalid("x".repeat(5000), "longer than");
+  }
+
+  /** A volume line that is not UTF-8 would have been read as a different name (U+FFFD), silently. */
+  @Test
+  void aKeyFileThatIsNotUtf8IsRefused(@TempDir Path dir) throws Exception {
+    byte[] good = new VolumeKeyFile("caf\u00e9", Vectors.volumeKey()).format().getBytes(StandardCharsets.UTF_8);
+    String text = new String(good, StandardCharsets.ISO_8859_1).replace("caf\u00c3\u00a9", "caf\u00e9");
+    Path file = dir.resolve("latin1.key");
+    Files.write(file, text.getBytes(StandardCharsets.ISO_8859_1)); // "volume: caf\xe9"
+    assertThatThrownBy(() -> VolumeKeyFile.read(file)).isInstanceOfSatisfying(OutpostException.class, e -> {
+      assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
+      assertThat(e.getMessage()).contains("not UTF-8");
+    });
+    Files.write(file, good);
+    assertThat(VolumeKeyFile.read(file).volume()).isEqualTo("caf\u00e9");
   }
 
   @Test

@@ -59,6 +59,21 @@ class TokenTest {
     assertUnauthorized(() -> AccessToken.readUnverified(""), "empty");
   }
 
+  /** String.getBytes would sign "bob?" for "bob\uD800": the token would not say what its record says. */
+  @Test
+  void namesWithAnUnpairedSurrogateAreRefusedAndOthersRoundTripExactly() {
+    for (String bad : new String[] {"bob\uD800", "\uDC00", "a\uDBFFb"}) {
+      assertThatThrownBy(() -> new AccessToken("projects", AccessToken.Mode.RW, bad, NOW, NOW.plusSeconds(1)))
+          .as(bad).isInstanceOfSatisfying(OutpostException.class,
+              e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
+      assertThatThrownBy(() -> new AccessToken(bad, AccessToken.Mode.RW, "bob", NOW, NOW.plusSeconds(1)))
+          .as(bad).isInstanceOf(OutpostException.class);
+    }
+    AccessToken t = new AccessToken("caf\u00e9", AccessToken.Mode.RW, "cafe\u0301 \uD83D\uDE00 \uFFFD", NOW,
+        NOW.plusSeconds(1));
+    assertThat(verifierAt(NOW).verify(SIGNER.sign(t), "caf\u00e9")).isEqualTo(t);
+  }
+
   @Test
   void expiredOtherVolumeBadSignatureAndFutureTokensAreUnauthorized() {
     String s = SIGNER.sign(token(AccessToken.Mode.RW));
