@@ -2,7 +2,7 @@ package dev.outpost.crypto;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
-import java.nio.charset.StandardCharsets;
+import dev.outpost.core.Utf8;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
@@ -72,8 +72,11 @@ public record AccessToken(String volume, Mode mode, String subject, Instant issu
   }
 
   private static void checkName(String what, String value) {
-    if (value == null || value.isEmpty() || value.getBytes(StandardCharsets.UTF_8).length > MAX_NAME_BYTES) {
-      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "token " + what + " must have 1.." + MAX_NAME_BYTES + " UTF-8 bytes");
+    // Utf8.length is -1 for an unpaired surrogate, which the signed payload could not carry exactly.
+    int bytes = value == null ? -1 : Utf8.length(value);
+    if (bytes < 1 || bytes > MAX_NAME_BYTES) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "token " + what + " must have 1.." + MAX_NAME_BYTES
+          + " UTF-8 bytes (well-formed Unicode)");
     }
   }
 }

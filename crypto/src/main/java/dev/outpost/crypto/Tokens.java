@@ -2,10 +2,8 @@ package dev.outpost.crypto;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.Utf8;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
 
@@ -46,8 +44,8 @@ final class Tokens {
   }
 
   static byte[] encodePayload(AccessToken t) {
-    byte[] volume = t.volume().getBytes(StandardCharsets.UTF_8);
-    byte[] subject = t.subject().getBytes(StandardCharsets.UTF_8);
+    byte[] volume = Utf8.encode(t.volume());
+    byte[] subject = Utf8.encode(t.subject());
     return ByteBuffer.allocate(2 + 16 + 2 + volume.length + subject.length)
         .put((byte) PAYLOAD_VERSION)
         .put((byte) t.mode().wire())
@@ -92,14 +90,7 @@ final class Tokens {
     }
     ByteBuffer slice = b.slice(b.position(), n);
     b.position(b.position() + n);
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(slice).toString();
-    } catch (CharacterCodingException e) {
-      throw malformed("name is not UTF-8");
-    }
+    return Utf8.decode(slice).orElseThrow(() -> malformed("name is not UTF-8"));
   }
 
   static String b64(byte[] bytes) {

@@ -2,8 +2,8 @@ package dev.outpost.crypto;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.Utf8;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -53,14 +53,15 @@ public record VolumeKeyFile(String volume, VolumeKey key) {
 
   /** Writes the file (replacing it), with permissions 0600 where supported. */
   public void write(Path file) throws IOException {
-    PemFiles.writePrivate(file, format().getBytes(StandardCharsets.UTF_8));
+    PemFiles.writePrivate(file, Utf8.encode(format()));
   }
 
   /**
    * @throws OutpostException INVALID_ARGUMENT naming what is wrong with a malformed or other-format file
    */
   public static VolumeKeyFile read(Path file) throws IOException {
-    return parse(new String(PemFiles.readBounded(file, MAX_FILE_BYTES, "volume key file"), StandardCharsets.UTF_8));
+    byte[] bytes = PemFiles.readBounded(file, MAX_FILE_BYTES, "volume key file");
+    return parse(Utf8.decode(bytes).orElseThrow(() -> bad("not UTF-8 text")));
   }
 
   /** @throws OutpostException INVALID_ARGUMENT naming what is wrong */
