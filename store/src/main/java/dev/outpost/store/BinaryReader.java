@@ -3,11 +3,9 @@ package dev.outpost.store;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.Utf8;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Reads the fields {@link BinaryWriter} wrote, in the same order. Every read is bounds-checked before it
@@ -110,15 +108,7 @@ public final class BinaryReader {
   }
 
   private static String decodeUtf8(byte[] bytes) {
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(bytes))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw new OutpostException(ErrorCode.INTERNAL, "corrupt record: invalid UTF-8", e);
-    }
+    return Utf8.decode(bytes).orElseThrow(() -> corrupt("invalid UTF-8"));
   }
 
   private static OutpostException corrupt(String what) {

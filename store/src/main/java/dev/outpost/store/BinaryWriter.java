@@ -3,9 +3,9 @@ package dev.outpost.store;
 import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.core.Utf8;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Appends the fields of a key or record, big-endian, to a growable direct buffer (LMDB takes keys and
@@ -121,14 +121,16 @@ public final class BinaryWriter {
   /**
    * UTF-8 with no length or terminator: only valid as the last field. Byte order of UTF-8 is code point
    * order, so keys ending in a name sort by name.
+   *
+   * @throws OutpostException INVALID_ARGUMENT for an unpaired surrogate (the JDK would store '?' instead)
    */
   public BinaryWriter writeUtf8(String value) {
-    return writeRaw(utf8(value));
+    return writeRaw(Utf8.encode(value));
   }
 
-  /** A 4-byte length, then UTF-8. */
+  /** A 4-byte length, then strict UTF-8 (as {@link #writeUtf8}). */
   public BinaryWriter writeString(String value) {
-    return writeBytes(utf8(value));
+    return writeBytes(Utf8.encode(value));
   }
 
   /** A copy of what was written. */
@@ -141,20 +143,6 @@ public final class BinaryWriter {
   /** A view of what was written, valid until the next write or reset. */
   ByteBuffer view() {
     return buffer.duplicate().flip();
-  }
-
-  static byte[] utf8(String value) {
-    for (int i = 0; i < value.length(); i++) {
-      char c = value.charAt(i);
-      if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(c)) {
-        // UTF-8 has no encoding for a lone surrogate; the JDK would silently store '?' instead.
-        throw new OutpostException(ErrorCode.INVALID_ARGUMENT,
-            "string has an unpaired surrogate at index " + i + " and cannot be stored as UTF-8");
-      }
-    }
-    return value.getBytes(StandardCharsets.UTF_8);
   }
 
   private ByteBuffer ensure(int more) {

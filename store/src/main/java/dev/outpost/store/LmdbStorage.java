@@ -3,9 +3,9 @@ package dev.outpost.store;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.core.Throttle;
+import dev.outpost.core.Utf8;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -399,7 +399,7 @@ public final class LmdbStorage implements AutoCloseable {
     if (!openNames.add(name)) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "table " + name + " is already open on " + this);
     }
-    byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+    byte[] nameBytes = Utf8.encode(name);
     try {
       // Created in our own write transaction, so it is serialised with writers and survives map growth.
       return write(txn -> env.openDbi(txn.lmdb(this), nameBytes, null, false, DbiFlags.MDB_CREATE));
