@@ -4,6 +4,7 @@ import dev.outpost.core.BlockId;
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.core.RootRef;
+import dev.outpost.core.Utf8;
 import dev.outpost.core.VolumePath;
 import dev.outpost.crypto.BlockFormat;
 import dev.outpost.crypto.BlockIds;
@@ -47,7 +48,6 @@ import dev.outpost.transport.ConflictException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -1292,15 +1292,10 @@ public final class LmdbVolume implements Volume {
     if (target == null || target.isEmpty() || target.indexOf('\0') >= 0) {
       throw new OutpostException(ErrorCode.INVALID_PATH, "symlink target must be non-empty without NUL");
     }
-    for (int i = 0; i < target.length(); i++) {
-      char ch = target.charAt(i);
-      if (Character.isHighSurrogate(ch) && i + 1 < target.length() && Character.isLowSurrogate(target.charAt(i + 1))) {
-        i++;
-      } else if (Character.isSurrogate(ch)) {
-        throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "symlink target has an unpaired surrogate");
-      }
+    int bytes = Utf8.length(target);
+    if (bytes < 0) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "symlink target has an unpaired surrogate");
     }
-    int bytes = target.getBytes(StandardCharsets.UTF_8).length;
     if (bytes > VolumePath.MAX_PATH_BYTES) {
       throw new OutpostException(ErrorCode.INVALID_PATH,
           "symlink target is " + bytes + " bytes, at most " + VolumePath.MAX_PATH_BYTES);
