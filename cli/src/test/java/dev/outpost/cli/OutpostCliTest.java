@@ -273,6 +273,19 @@ class OutpostCliTest {
     }
   }
 
+  /** The refusal names the argument, but never echoes a secret. */
+  @Test
+  void aTokenThatMayHaveLostBytesIsRefusedWithoutShowingIt() {
+    for (List<String> token : List.of(List.of("--token", "s3cret\uFFFD"), List.of("--token=s3cret\uFFFD"))) {
+      List<String> args = new ArrayList<>(List.of("ls", "/", "--server", origin.address()));
+      args.addAll(token);
+      Run r = raw(args.toArray(String[]::new));
+      assertThat(r.code()).as(r.err()).isEqualTo(1);
+      assertThat(r.err()).hasLineCount(1).startsWith("outpost: argument of --token (not shown) is not valid UTF-8")
+          .doesNotContain("s3cret");
+    }
+  }
+
   /** A local name whose bytes are not UTF-8 is reported (exit 1) and its subtree not imported; the rest is. */
   @Test
   void importReportsLocalNamesThatAreNotUtf8(@TempDir Path tree) throws Exception {
