@@ -56,12 +56,14 @@ public final class OutpostMain implements Runnable {
 
   /** Runs one command line; returns the exit code. */
   public int run(String... args) {
-    for (String arg : args) {
-      if (Utf8.mayBeLossy(arg)) {
+    for (int i = 0; i < args.length; i++) {
+      if (Utf8.mayBeLossy(args[i])) {
         // The JVM decoded argv with the locale's charset, replacing what it could not decode with U+FFFD: the
         // original bytes are gone, and storing the replacement would alias another name (ADR 0003).
-        err.println("outpost: argument '" + Utf8.escapeUnpaired(arg) + "' is not valid UTF-8 (it holds U+FFFD, what"
-            + " the locale's decoder leaves for bytes it cannot read, or an unpaired surrogate); names are UTF-8");
+        boolean secret = args[i].startsWith("--token=") || (i > 0 && args[i - 1].equals("--token"));
+        String shown = secret ? "of --token (not shown)" : "'" + Utf8.escapeUnpaired(args[i]) + "'";
+        err.println("outpost: argument " + shown + " is not valid UTF-8 (it holds U+FFFD, what the locale's"
+            + " decoder leaves for bytes it cannot read, or an unpaired surrogate); names are UTF-8");
         return EXIT_FAILURE;
       }
     }
