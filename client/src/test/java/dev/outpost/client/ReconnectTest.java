@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.origin.metrics.OriginMetrics;
 import dev.outpost.protocol.ChangeEvent;
 import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.FileAttr;
@@ -226,28 +227,60 @@ class ReconnectTest {
   }
 
   @Test
-  void aCommitInFlightWhenTheConnectionDropsFailsUnavailableAndIsNotReplayed() throws Exception {
+  void aCommitWhoseAnswerIsLostIsSentAgainWithItsIdAndAppliedOnce() throws Exception {
     Relay lan = relay();
     OutpostClient client = client(origin.config(lan.address()));
     client.write("/c", random(5, 1000), WriteOptions.DEFAULTS);
     FileAttr before = client.stat("/c");
+    long seqBefore = origin.server().volume().currentSeq();
     // Nothing written: closing commits an empty version, and the COMMIT is the only request left to send.
     FileWrite w = client.openWrite("/c", WriteOptions.DEFAULTS);
     lan.holdReplies();
     Future<?> commit = background.submit(w::close);
-    await(() -> lan.heldBytes() > 0); // the origin has answered the commit; the answer is held back
+    await(() -> lan.heldBytes() > 0); // the origin has applied the commit and answered; the answer is held back
     lan.cutAll();
 
-    assertThatThrownBy(() -> unwrap(commit))
-        .isInstanceOfSatisfying(OutpostException.class, e -> {
-          assertThat(e.code()).isEqualTo(ErrorCode.UNAVAILABLE);
-          assertThat(e.getMessage()).isEqualTo("/c: connection lost; the operation may or may not have been applied");
-        });
-    // Applied once by the origin, and not sent again: a replay would have been refused as a conflict, and the
-    // version would not be the next one.
+    commit.get(); // sent again on the next connection: answered from the origin's record
+    assertThat(w.report().attr().version()).isEqualTo(before.version() + 1);
     FileAttr after = client.stat("/c");
-    assertThat(after.version()).isEqualTo(before.version() + 1);
+    assertThat(after).isEqualTo(w.report().attr());
     assertThat(after.size()).isZero();
+    // Applied once: one new version, one journal entry; the resend was answered from the record.
+    assertThat(origin.server().volume().journalAfter(seqBefore, "/", 100)).hasSize(1);
+    assertThat(origin.server().metrics().count(OriginMetrics.DUPLICATES)).isEqualTo(1);
+    assertThat(client.reconnects()).isEqualTo(1);
+  }
+
+  @Test
+  void namespaceChangesWhoseAnswersAreLostAreSentAgainAndAppliedOnce() throws Exception {
+    Relay lan = relay();
+    OutpostClient client = client(origin.config(lan.address()));
+    client.mkdir("/n", false);
+    client.write("/n/a", random(6, 100), WriteOptions.DEFAULTS);
+    long seqBefore = origin.server().volume().currentSeq();
+    // Applied twice, these would fail ALREADY_EXISTS, NOT_FOUND, ALREADY_EXISTS, or add a second event.
+    List<java.util.concurrent.Callable<?>> changes = List.of(
+        () -> client.mkdir("/n/d", false),
+        () -> {
+          client.mv("/n/a", "/n/b");
+          return null;
+        },
+        () -> client.symlink("/n/l", "b"),
+        () -> client.chmod("/n/b", 0600));
+    for (java.util.concurrent.Callable<?> change : changes) {
+      int connections = lan.accepted();
+      lan.holdReplies();
+      Future<?> done = background.submit(change);
+      await(() -> lan.heldBytes() > 0);
+      lan.cutAll();
+      done.get();
+      assertThat(lan.accepted()).isGreaterThan(connections);
+    }
+    assertThat(client.stat("/n/d").type()).isEqualTo(FileType.DIRECTORY);
+    assertThat(client.list("/n")).extracting(DirEntry::name).containsExactly("b", "d", "l");
+    assertThat(client.stat("/n/b").mode()).isEqualTo(0600);
+    assertThat(origin.server().volume().journalAfter(seqBefore, "/", 100)).hasSize(changes.size());
+    assertThat(origin.server().metrics().count(OriginMetrics.DUPLICATES)).isEqualTo(changes.size());
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.outpost.client;
 
 import dev.outpost.origin.embedded.EmbeddedOrigin;
+import dev.outpost.origin.server.OriginServer;
 import java.nio.file.Path;
 
 /**
@@ -37,6 +38,11 @@ final class RestartableOrigin implements AutoCloseable {
   ClientConfig config(String server) {
     return ClientConfig.of(server, embedded.adminToken(), embedded.keyFile()).withParallelism(2)
         .withReconnect(new ClientConfig.Reconnect(20, 200));
+  }
+
+  /** The server running now. */
+  OriginServer server() {
+    return embedded.server();
   }
 
   /** Stops serving: open connections are closed, new ones refused. */
