@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Optional;
 
 /** How entries are printed: `ls -l` lines and JSON objects. */
 final class Entries {
@@ -38,11 +39,13 @@ final class Entries {
         TIME.format(Instant.ofEpochMilli(a.mtimeMillis())), a.version(), shown);
   }
 
-  static String json(String path, FileAttr a) {
+  /** One JSON object; {@code staleSinceMillis} only when a cut-off branch answered from its cache. */
+  static String json(String path, FileAttr a, Optional<Instant> staleSince) {
     return "{\"path\":" + quote(path) + ",\"type\":\"" + a.type().name().toLowerCase(Locale.ROOT) + "\",\"inode\":"
         + a.inode() + ",\"mode\":\"" + String.format("%04o", a.mode()) + "\",\"size\":" + a.size()
         + ",\"mtimeMillis\":" + a.mtimeMillis() + ",\"version\":" + a.version()
-        + (a.type() == FileType.SYMLINK ? ",\"target\":" + quote(a.linkTarget()) : "") + "}";
+        + (a.type() == FileType.SYMLINK ? ",\"target\":" + quote(a.linkTarget()) : "")
+        + staleSince.map(t -> ",\"staleSinceMillis\":" + t.toEpochMilli()).orElse("") + "}";
   }
 
   static String quote(String s) {

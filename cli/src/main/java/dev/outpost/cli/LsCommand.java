@@ -1,10 +1,14 @@
 package dev.outpost.cli;
 
+import dev.outpost.client.Listing;
 import dev.outpost.client.OutpostClient;
+import dev.outpost.client.Stat;
 import dev.outpost.core.VolumePath;
 import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
+import java.time.Instant;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -15,7 +19,8 @@ final class LsCommand extends ClientCommand {
   @Parameters(index = "0", defaultValue = "/", paramLabel = "PATH", description = "Directory or file (default /).")
   String path;
 
-  @Option(names = "-l", description = "Long format: mode, size, mtime (UTC), version, name.")
+  @Option(names = "-l", description = "Long format: mode, size, mtime (UTC), version, name; a first line "
+      + "'stale since T' when a branch cut off from the origin answered from its cache.")
   boolean longFormat;
 
   @Option(names = "--json", description = "One JSON object per line.")
@@ -23,20 +28,30 @@ final class LsCommand extends ClientCommand {
 
   @Override
   int run(OutpostClient client) {
-    FileAttr attr = client.stat(path);
-    if (attr.type() != FileType.DIRECTORY) {
-      print(path, VolumePath.name(path), attr);
+    Stat stat = client.describe(path);
+    if (stat.attr().type() != FileType.DIRECTORY) {
+      staleLine(stat.staleSince());
+      print(path, VolumePath.name(path), stat.attr(), stat.staleSince());
       return 0;
     }
-    for (DirEntry e : client.list(path)) {
-      print(VolumePath.join(path, e.name()), e.name(), e.attr());
+    Listing listing = client.listing(path);
+    staleLine(listing.staleSince());
+    for (DirEntry e : listing.entries()) {
+      print(VolumePath.join(path, e.name()), e.name(), e.attr(), listing.staleSince());
     }
     return 0;
   }
 
-  private void print(String full, String name, FileAttr a) {
+  /** With -l, a listing a cut-off branch answered from its cache starts with a line saying so. */
+  private void staleLine(Optional<Instant> staleSince) {
+    if (longFormat && !json) {
+      staleSince.ifPresent(t -> main.out.println("stale since " + t + ": the branch has not heard from the origin"));
+    }
+  }
+
+  private void print(String full, String name, FileAttr a, Optional<Instant> staleSince) {
     if (json) {
-      main.out.println(Entries.json(full, a));
+      main.out.println(Entries.json(full, a, staleSince));
     } else if (longFormat) {
       main.out.println(Entries.longLine(name, a));
     } else {

@@ -1,6 +1,7 @@
 package dev.outpost.cli;
 
 import dev.outpost.client.OutpostClient;
+import dev.outpost.client.Stat;
 import dev.outpost.protocol.FileAttr;
 import java.time.Instant;
 import picocli.CommandLine.Command;
@@ -18,9 +19,10 @@ final class StatCommand extends ClientCommand {
 
   @Override
   int run(OutpostClient client) {
-    FileAttr a = client.stat(path);
+    Stat stat = client.describe(path);
+    FileAttr a = stat.attr();
     if (json) {
-      main.out.println(Entries.json(path, a));
+      main.out.println(Entries.json(path, a, stat.staleSince()));
       return 0;
     }
     main.out.println("path:    " + path);
@@ -32,6 +34,8 @@ final class StatCommand extends ClientCommand {
     main.out.println("mtime:   " + Instant.ofEpochMilli(a.mtimeMillis()));
     main.out.println("version: " + a.version());
     a.root().ifPresent(r -> main.out.println("root:    " + r.block().hex() + " (depth " + r.depth() + ")"));
+    stat.staleSince().ifPresent(t -> main.out.println("stale since " + t
+        + " (the branch has not heard from the origin since; this is what it knew then)"));
     return 0;
   }
 }

@@ -100,6 +100,34 @@ class OutpostCliTest {
   }
 
   @Test
+  void statAndLsSayWhenACutOffBranchAnsweredFromItsCache() {
+    ok("mkdir", "-p", "/stale");
+    ok("ln", "-s", "x", "/stale/link");
+    java.time.Instant cut = java.time.Instant.parse("2026-12-04T08:30:00Z");
+    try (dev.outpost.origin.server.StaleBranch branch =
+        dev.outpost.origin.server.StaleBranch.start(origin.server().volume(), cut.toEpochMilli())) {
+      String[] via = {"--server", branch.address(), "--token", "any", "--key-file", origin.keyFile().toString()};
+      Run stat = raw(concat(new String[] {"stat", "/stale/link"}, via));
+      assertThat(stat.code()).as(stat.err()).isZero();
+      assertThat(stat.out()).contains("type:    symlink -> x", "stale since 2026-12-04T08:30:00Z (the branch has not "
+          + "heard from the origin since");
+      Run ls = raw(concat(new String[] {"ls", "-l", "/stale"}, via));
+      assertThat(ls.out()).startsWith("stale since 2026-12-04T08:30:00Z: the branch has not heard from the origin\n")
+          .contains("link -> x");
+      assertThat(raw(concat(new String[] {"ls", "--json", "/stale"}, via)).out())
+          .contains("\"staleSinceMillis\":" + cut.toEpochMilli());
+    }
+    assertThat(ok("stat", "/stale/link").out()).doesNotContain("stale since");
+    assertThat(ok("ls", "--json", "/stale").out()).doesNotContain("staleSince");
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Test
   void catWritesTheExactBytes() throws IOException {
     ok("mkdir", "-p", "/text");
     Path f = dir.resolve("hello.txt");

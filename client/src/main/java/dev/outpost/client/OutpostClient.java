@@ -56,6 +56,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -88,13 +89,18 @@ import org.slf4j.LoggerFactory;
  * <p>The connection comes back by itself. After it is lost the client reconnects in the background (jittered
  * exponential backoff, {@link ClientConfig#reconnect()}) with the same token and TLS settings; a call made
  * meanwhile waits up to {@link ClientConfig#connectTimeout()} for it, then fails UNAVAILABLE. A request the loss
- * left unanswered is sent again on the new connection if that is harmless — reads, directory listings, block
- * fetches and uploads (named by content) — and a read stream goes on where it was. Anything that changes the
- * namespace or commits fails UNAVAILABLE "connection lost; the operation may or may not have been applied"
- * instead of being replayed blindly: look before retrying. A commit carries the version it is based on, so
- * writing again is safe — if the lost one was applied, the retry fails with {@link CommitConflictException}.
- * Watches subscribe again from their last event ({@link Watch}). A server that vanished without closing the
- * connection is noticed by the heartbeat ({@link ClientConfig#heartbeat()}) and treated as a lost connection.
+ * left unanswered is sent again, once, on the new connection — reads, directory listings, block fetches and
+ * uploads (named by content), and every commit and namespace change: each carries an operation id (this
+ * client's random originator and a sequence), so the origin applies it once and answers the resend from its
+ * record. Only if the resend loses its connection too does the call fail UNAVAILABLE "connection lost; the
+ * operation may or may not have been applied" (leases and snapshots are not resent and fail so at once). A read
+ * stream goes on where it was; watches subscribe again from their last event ({@link Watch}). At most 1,024
+ * mutations are outstanding at once (a caller beyond waits), so a resend always falls within the origin's window
+ * of 4,096 replies per originator. A server that vanished without closing the connection is noticed by the
+ * heartbeat ({@link ClientConfig#heartbeat()}) and treated as a lost connection.
+ *
+ * <p>Answers from a branch proxy cut off from the origin may be stale: {@link #describe}, {@link #listing} and
+ * {@link OutpostFile#staleSince()} say since when.
  *
  * <p>{@link #lease Leases} give one writer a path; writes name theirs with {@link WriteOptions#withLease}, and a
  * late write under a lease that was lost is refused FENCED. A lease is never acquired again on reconnection: its
@@ -135,7 +141,7 @@ public final class OutpostClient implements AutoCloseable {
     this.group = group;
     this.workers = workers;
     this.link = link;
-    this.calls = new Calls(link);
+    this.calls = new Calls(link, new OperationIds(random, OperationIds.MAX_SPREAD));
     this.fetcher = new BlockFetcher(link, workers);
     this.indexCache = new IndexCache(fetcher);
     this.zeroChunk = ZeroChunk.of(chunker, sealer);
@@ -256,7 +262,21 @@ public final class OutpostClient implements AutoCloseable {
 
   /** @throws OutpostException NOT_FOUND "no such file: PATH" */
   public FileAttr stat(String path) {
-    return attrOf(path, call(path, new GetAttr("", VolumePath.check(path))));
+    return describe(path).attr();
+  }
+
+  /**
+   * The attributes and whether they may be stale (a branch proxy cut off from the origin answers from its
+   * cache).
+   *
+   * @throws OutpostException NOT_FOUND "no such file: PATH"
+   */
+  public Stat describe(String path) {
+    Reply r = call(path, new GetAttr("", VolumePath.check(path)));
+    if (r instanceof AttrReply a) {
+      return new Stat(path, a.attr(), Stat.staleSince(a.staleSinceMillis()));
+    }
+    throw unexpected(r, "ATTR");
   }
 
   /** The attributes, or empty if nothing exists at {@code path}. */
@@ -273,13 +293,19 @@ public final class OutpostClient implements AutoCloseable {
 
   /** Every entry of a directory in name order, with attributes (all pages of READDIR). */
   public List<DirEntry> list(String path) {
-    return list(path, ReadDir.MAX_ENTRIES);
+    return listing(path).entries();
   }
 
-  /** As {@link #list(String)} asking for {@code pageEntries} per round trip (tests exercise paging with it). */
-  List<DirEntry> list(String path, int pageEntries) {
+  /** As {@link #list(String)}, with whether the listing may be stale. */
+  public Listing listing(String path) {
+    return listing(path, ReadDir.MAX_ENTRIES);
+  }
+
+  /** As {@link #listing(String)} asking for {@code pageEntries} per round trip (tests exercise paging with it). */
+  Listing listing(String path, int pageEntries) {
     VolumePath.check(path);
     List<DirEntry> out = new ArrayList<>();
+    long staleSince = 0;
     String after = "";
     while (true) {
       Reply r = call(path, new ReadDir("", path, after, pageEntries));
@@ -287,8 +313,11 @@ public final class OutpostClient implements AutoCloseable {
         throw unexpected(r, "DIR_PAGE");
       }
       out.addAll(page.entries());
+      if (page.staleSinceMillis() != 0 && (staleSince == 0 || page.staleSinceMillis() < staleSince)) {
+        staleSince = page.staleSinceMillis();
+      }
       if (!page.more() || page.entries().isEmpty()) {
-        return out;
+        return new Listing(path, out, Stat.staleSince(staleSince));
       }
       after = page.entries().getLast().name();
     }
@@ -379,30 +408,36 @@ public final class OutpostClient implements AutoCloseable {
    * @throws OutpostException NOT_FOUND, IS_A_DIRECTORY, BLOCK_CORRUPT when the root key does not unwrap
    */
   public OutpostFile open(String path) {
-    FileAttr attr = stat(path);
+    Stat stat = describe(path);
+    FileAttr attr = stat.attr();
     if (attr.type() == FileType.DIRECTORY) {
       throw new OutpostException(ErrorCode.IS_A_DIRECTORY, "is a directory: " + path);
     }
     if (attr.type() == FileType.SYMLINK) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "is a symlink (to " + attr.linkTarget() + "): " + path);
     }
-    return open(path, attr);
+    return open(path, attr, stat.staleSince());
   }
 
   /**
    * The version {@code attr} describes — a commit's reply, a listing's entry — without asking the server; reads
    * return its bytes as long as its blocks are kept (they are while it is the current version or in a snapshot).
+   * Its {@link OutpostFile#staleSince()} is empty: it is as current as {@code attr}.
    *
    * @throws OutpostException IS_A_DIRECTORY or INVALID_ARGUMENT for what is not a file, BLOCK_CORRUPT when the
    *     root key does not unwrap
    */
   public OutpostFile open(String path, FileAttr attr) {
+    return open(path, attr, Optional.empty());
+  }
+
+  private OutpostFile open(String path, FileAttr attr, Optional<Instant> staleSince) {
     if (attr.type() != FileType.FILE) {
       throw new OutpostException(attr.type() == FileType.DIRECTORY ? ErrorCode.IS_A_DIRECTORY
           : ErrorCode.INVALID_ARGUMENT, "not a regular file: " + path);
     }
-    return new OutpostFile(path, attr, attr.root().map(r -> contentRoot(path, attr, r)), fetcher, indexCache,
-        zeroChunk, config.readAheadBytes());
+    return new OutpostFile(path, attr, staleSince, attr.root().map(r -> contentRoot(path, attr, r)), fetcher,
+        indexCache, zeroChunk, config.readAheadBytes());
   }
 
   /** The file's content as a stream with read-ahead. */

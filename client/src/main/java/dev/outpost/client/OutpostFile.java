@@ -5,6 +5,7 @@ import dev.outpost.core.OutpostException;
 import dev.outpost.protocol.FileAttr;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -16,16 +17,18 @@ import java.util.Optional;
 public final class OutpostFile {
   private final String path;
   private final FileAttr attr;
+  private final Optional<Instant> staleSince;
   private final Optional<ContentRoot> root;
   private final BlockFetcher fetcher;
   private final IndexCache index;
   private final ZeroChunk zero;
   private final long readAheadBytes;
 
-  OutpostFile(String path, FileAttr attr, Optional<ContentRoot> root, BlockFetcher fetcher, IndexCache index,
-      ZeroChunk zero, long readAheadBytes) {
+  OutpostFile(String path, FileAttr attr, Optional<Instant> staleSince, Optional<ContentRoot> root,
+      BlockFetcher fetcher, IndexCache index, ZeroChunk zero, long readAheadBytes) {
     this.path = path;
     this.attr = attr;
+    this.staleSince = staleSince;
     this.root = root;
     this.fetcher = fetcher;
     this.index = index;
@@ -40,6 +43,15 @@ public final class OutpostFile {
   /** The attributes at open. */
   public FileAttr attr() {
     return attr;
+  }
+
+  /**
+   * Empty when the attributes at open were current; otherwise the time since which the branch proxy that
+   * answered has not heard from the origin (it is cut off and served the version it cached, which may have
+   * been replaced at headquarters since).
+   */
+  public Optional<Instant> staleSince() {
+    return staleSince;
   }
 
   /** The unwrapped root; empty for an empty file. */

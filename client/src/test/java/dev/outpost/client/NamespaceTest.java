@@ -72,9 +72,9 @@ class NamespaceTest {
     for (int i = 0; i < 7; i++) {
       client.write("/paged/f" + i, new byte[] {(byte) i}, WriteOptions.DEFAULTS);
     }
-    assertThat(client.list("/paged", 2)).extracting(DirEntry::name)
+    assertThat(client.listing("/paged", 2).entries()).extracting(DirEntry::name)
         .containsExactly("f0", "f1", "f2", "f3", "f4", "f5", "f6");
-    assertThat(client.list("/paged", 7)).hasSize(7);
+    assertThat(client.listing("/paged", 7).entries()).hasSize(7);
     assertThat(client.list("/paged")).hasSize(7);
   }
 
