@@ -21,6 +21,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleState;
@@ -55,6 +56,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class RpcClient implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RpcClient.class);
+  /** Outbound bytes queued before a streamer must pause (backpressure). */
+  private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(1 << 20, 4 << 20);
 
   /**
    * Where to connect and how.
@@ -143,7 +146,7 @@ public final class RpcClient implements AutoCloseable {
         .channel(Transports.socketChannel())
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis())
-        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, RpcServer.WATER_MARK)
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
         .handler(new ChannelInitializer<SocketChannel>() {
           @Override
           protected void initChannel(SocketChannel ch) {

@@ -6,7 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.util.ReferenceCountUtil;
 import java.net.SocketAddress;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One request being answered. Thread-safe: a service may reply from any thread (the write is handed to the
@@ -15,17 +15,27 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <p>Replies that hold a buffer (BlockData) pass ownership to the channel: do not release them after
  * handing them over. If the call has already ended, or the channel is gone, they are released here.
+ *
+ * <p>The call counts as a request in flight of its connection until its first reply frame, and as an open stream
+ * from a first {@link #more} until its last frame ({@link ServerLimits}): a service that never answers keeps its
+ * connection from reading.
  */
 public final class ServerCall {
+  private static final int WAITING = 0;
+  private static final int STREAMING = 1;
+  private static final int ENDED = 2;
+
   private final Channel channel;
   private final int requestId;
   private final Session session;
-  private final AtomicBoolean ended = new AtomicBoolean();
+  private final ReadGate gate;
+  private final AtomicInteger state = new AtomicInteger(WAITING);
 
-  ServerCall(Channel channel, int requestId, Session session) {
+  ServerCall(Channel channel, int requestId, Session session, ReadGate gate) {
     this.channel = channel;
     this.requestId = requestId;
     this.session = session;
+    this.gate = gate;
   }
 
   public int requestId() {
@@ -42,16 +52,31 @@ public final class ServerCall {
 
   /** Sends a reply frame with MORE set: the call continues. */
   public ChannelFuture more(Reply reply) {
+    if (state.compareAndSet(WAITING, STREAMING)) {
+      gate.answering(true);
+    } else if (state.get() == ENDED) {
+      return alreadyEnded(reply);
+    }
     return send(reply, Frame.MORE);
   }
 
   /** Sends the final reply frame. */
   public ChannelFuture reply(Reply reply) {
-    if (!ended.compareAndSet(false, true)) {
-      ReferenceCountUtil.release(reply);
-      return channel.newFailedFuture(new IllegalStateException("call " + requestId + " already ended"));
+    int was = state.getAndSet(ENDED);
+    if (was == ENDED) {
+      return alreadyEnded(reply);
+    }
+    if (was == WAITING) {
+      gate.answering(false);
+    } else {
+      gate.streamEnded();
     }
     return send(reply, 0);
+  }
+
+  private ChannelFuture alreadyEnded(Reply reply) {
+    ReferenceCountUtil.release(reply);
+    return channel.newFailedFuture(new IllegalStateException("call " + requestId + " already ended"));
   }
 
   /** Ends the call with an error reply; foreign exceptions become INTERNAL (the log holds the cause). */
@@ -73,7 +98,7 @@ public final class ServerCall {
 
   /** True once reply or fail was called. */
   public boolean ended() {
-    return ended.get();
+    return state.get() == ENDED;
   }
 
   /** False while the channel's outbound buffer is above its high-water mark: a streamer should pause. */

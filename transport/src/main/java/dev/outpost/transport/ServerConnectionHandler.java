@@ -25,6 +25,8 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Server side of one connection: handshake first, then sessions, pings and token checks, then hands each
  * request to the {@link RequestService}. A malformed frame is answered with its typed error and the
- * connection is closed (the stream cannot be trusted after it).
+ * connection is closed (the stream cannot be trusted after it). A connection that has not finished TLS and
+ * HELLO within the handshake deadline is closed: the one timer for plain and TLS connections alike (SslHandler's
+ * own is off), counted from the accept, so a peer dribbling bytes cannot stretch it.
  */
 final class ServerConnectionHandler extends SimpleChannelInboundHandler<Frame> {
   private static final Logger log = LoggerFactory.getLogger(ServerConnectionHandler.class);
@@ -43,16 +47,34 @@ final class ServerConnectionHandler extends SimpleChannelInboundHandler<Frame> {
   private final RequestService service;
   private final Authenticator authenticator;
   private final Clock clock;
+  private final ReadGate gate;
+  private final long handshakeTimeoutMillis;
   private final long connectionId = CONNECTION_IDS.incrementAndGet();
   private final Map<Integer, Session> sessions = new HashMap<>();
   private boolean welcomed;
   private int nextSessionId = 1;
+  private ScheduledFuture<?> handshakeDeadline;
 
-  ServerConnectionHandler(RequestService service, Authenticator authenticator, Clock clock) {
+  ServerConnectionHandler(RequestService service, Authenticator authenticator, Clock clock, ReadGate gate,
+      long handshakeTimeoutMillis) {
     super(Frame.class, false); // the service owns ref-counted requests; we release what we do not pass on
     this.service = service;
     this.authenticator = authenticator;
     this.clock = clock;
+    this.gate = gate;
+    this.handshakeTimeoutMillis = handshakeTimeoutMillis;
+  }
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    // Added when the connection is accepted, before TLS starts.
+    handshakeDeadline = ctx.executor().schedule(() -> {
+      if (!welcomed) {
+        log.debug("closing {}: TLS and HELLO not done within {} ms", ctx.channel().remoteAddress(),
+            handshakeTimeoutMillis);
+        ctx.close();
+      }
+    }, handshakeTimeoutMillis, TimeUnit.MILLISECONDS);
   }
 
   @Override
@@ -97,6 +119,7 @@ final class ServerConnectionHandler extends SimpleChannelInboundHandler<Frame> {
     }
     sessions.put(0, own);
     welcomed = true;
+    handshakeDeadline.cancel(false);
     answer(ctx, frame, service.welcome(version));
   }
 
@@ -126,12 +149,12 @@ final class ServerConnectionHandler extends SimpleChannelInboundHandler<Frame> {
       if (!p.expiresAt().isAfter(clock.instant())) {
         throw new OutpostException(ErrorCode.UNAUTHORIZED, "token expired at " + p.expiresAt());
       }
-      call = new ServerCall(ctx.channel(), frame.requestId(), session);
+      call = new ServerCall(ctx.channel(), frame.requestId(), session, gate);
       service.handle(call, request);
     } catch (RuntimeException e) {
       if (call == null) {
         ReferenceCountUtil.release(request);
-        call = new ServerCall(ctx.channel(), frame.requestId(), Session.anonymous(frame.session(), connectionId));
+        call = new ServerCall(ctx.channel(), frame.requestId(), Session.anonymous(frame.session(), connectionId), gate);
       }
       OutpostException oe = Errors.unwrap(e);
       if (oe.code() == ErrorCode.INTERNAL) {
@@ -143,8 +166,10 @@ final class ServerConnectionHandler extends SimpleChannelInboundHandler<Frame> {
     }
   }
 
-  private static void answer(ChannelHandlerContext ctx, Frame request, dev.outpost.protocol.Reply reply) {
-    ctx.writeAndFlush(new Frame(request.requestId(), request.session(), 0, reply));
+  /** Answers a request the transport handles itself; through a call, so it is counted like any other. */
+  private void answer(ChannelHandlerContext ctx, Frame request, dev.outpost.protocol.Reply reply) {
+    new ServerCall(ctx.channel(), request.requestId(), Session.anonymous(request.session(), connectionId), gate)
+        .reply(reply);
   }
 
   /** Answers with an error and closes: used where the peer broke the protocol. */
@@ -172,6 +197,9 @@ final class ServerConnectionHandler extends SimpleChannelInboundHandler<Frame> {
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
+    if (handshakeDeadline != null) {
+      handshakeDeadline.cancel(false);
+    }
     sessions.clear();
     service.connectionClosed(connectionId);
     ctx.fireChannelInactive();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.outpost.core.BlockId;
 import dev.outpost.protocol.AttrReply;
 import dev.outpost.protocol.BlockData;
+import dev.outpost.protocol.BlockMissing;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
 import dev.outpost.protocol.Frame;
@@ -37,17 +38,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The bounds of issue 11 at the transport, with the defaults, against a real server on
+ * The bounds of issue 11 at the transport, with the defaults ({@link ServerLimits#DEFAULTS}), against a real server on
  * loopback and peers driven by hand: requests in flight per connection and per server, bytes of queued replies,
- * and the number of connections. Each test shows that the server stops reading at the bound and resumes once the
- * peer (or the service) makes room.
+ * open streams and the number of connections. Each test shows that the server stops reading at the bound and
+ * resumes once the peer (or the service) makes room.
  */
 @Timeout(120)
 class ConnectionBoundsTest {
-  // The default bounds.
-  private static final int MAX_IN_FLIGHT_PER_CONNECTION = 256;
-  private static final int MAX_IN_FLIGHT = 4096;
-  private static final int MAX_CONNECTIONS = 1024;
   private static final Instant FAR = Instant.parse("2100-01-01T00:00:00Z");
   /** A reply payload of 200 KiB, shared by every BlockData: a peer that reads none fills 4 MiB with 21 of them. */
   private static final byte[] BIG = new byte[200 * 1024];
@@ -57,9 +54,13 @@ class ConnectionBoundsTest {
   private final List<RawPeer> peers = new ArrayList<>();
   private final HoldingService service = new HoldingService();
 
-  /** Holds every GETATTR until the test answers it; answers GET_BLOCKS at once with one 200 KiB block. */
+  /**
+   * Holds every GETATTR until the test answers it; answers GET_BLOCKS at once with one 200 KiB block, or, for an id
+   * starting with 0xFF, opens a stream (one BLOCK_MISSING frame with MORE) and keeps it open.
+   */
   private static final class HoldingService implements RequestService {
     final ConcurrentLinkedQueue<ServerCall> held = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<ServerCall> streaming = new ConcurrentLinkedQueue<>();
     final AtomicInteger accepted = new AtomicInteger();
     final AtomicInteger blocksAnswered = new AtomicInteger();
 
@@ -74,6 +75,10 @@ class ConnectionBoundsTest {
         case GetAttr g -> {
           accepted.incrementAndGet();
           held.add(call);
+        }
+        case GetBlocks g when g.ids().getFirst().byteAt(0) == (byte) 0xFF -> {
+          streaming.add(call);
+          call.more(new BlockMissing(g.ids().getFirst()));
         }
         case GetBlocks g -> {
           blocksAnswered.incrementAndGet();
@@ -109,6 +114,7 @@ class ConnectionBoundsTest {
   void stop() {
     peers.forEach(RawPeer::close);
     service.answer(Integer.MAX_VALUE);
+    service.streaming.forEach(c -> c.reply(new BlockMissing(id(0xFF))));
     server.close();
     group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
   }
@@ -130,7 +136,7 @@ class ConnectionBoundsTest {
 
   @Test
   void readingStopsAtTheInFlightBoundPerConnectionAndResumesAsCallsAreAnswered() throws Exception {
-    int bound = MAX_IN_FLIGHT_PER_CONNECTION;
+    int bound = ServerLimits.DEFAULTS.maxInFlightPerConnection();
     RawPeer peer = welcomed();
     List<Frame> frames = getAttrs(2, bound + 40);
     frames.add(Frame.of(9999, new Ping(7)));
@@ -162,18 +168,21 @@ class ConnectionBoundsTest {
 
   @Test
   void theServerWideInFlightBoundStopsEveryConnectionAndResumesAsCallsAreAnswered() throws Exception {
-    int total = MAX_IN_FLIGHT;
-    int perPeer = MAX_IN_FLIGHT_PER_CONNECTION - 6; // each stays under its own bound
+    int total = ServerLimits.DEFAULTS.maxInFlight();
+    int perPeer = ServerLimits.DEFAULTS.maxInFlightPerConnection() - 6; // each stays under its own bound
     int peersNeeded = total / perPeer + 2;
     for (int i = 0; i < peersNeeded; i++) {
       welcomed().write(RawPeer.encode(getAttrs(2, perPeer)));
     }
     assertThat(settled(service.accepted::get)).as("requests handed to the service").isEqualTo(total);
+    RawPeer late = welcomed(); // a full server still completes a new client's handshake
+    late.write(RawPeer.encode(getAttrs(2, 1)));
+    assertThat(settled(service.accepted::get)).as("but holds its request").isEqualTo(total);
 
     service.answer(100);
     assertThat(settled(service.accepted::get)).isEqualTo(total + 100);
     service.answer(Integer.MAX_VALUE);
-    assertThat(settled(service.accepted::get)).isEqualTo(peersNeeded * perPeer);
+    assertThat(settled(service.accepted::get)).isEqualTo(peersNeeded * perPeer + 1);
   }
 
   @Test
@@ -184,9 +193,7 @@ class ConnectionBoundsTest {
     int requests = 1000;
     List<Frame> frames = new ArrayList<>();
     for (int i = 0; i < requests; i++) {
-      byte[] id = new byte[32];
-      id[0] = (byte) (i + 1);
-      frames.add(Frame.of(2 + i, new GetBlocks(List.of(BlockId.of(id)))));
+      frames.add(Frame.of(2 + i, new GetBlocks(List.of(id(1 + i % 200)))));
     }
     peer.write(RawPeer.encode(frames)); // 1000 small requests; none of the 200 KiB answers read
 
@@ -203,8 +210,32 @@ class ConnectionBoundsTest {
   }
 
   @Test
+  void openStreamsAreBoundedPerConnectionAndNoLongerCountAsInFlight() throws Exception {
+    int bound = ServerLimits.MAX_STREAMS_PER_CONNECTION;
+    RawPeer peer = welcomed();
+    List<Frame> frames = new ArrayList<>();
+    for (int i = 0; i < bound + 10; i++) {
+      frames.add(Frame.of(2 + i, new GetBlocks(List.of(id(0xFF)))));
+    }
+    peer.write(RawPeer.encode(frames));
+    // Far more than maxInFlightPerConnection: a stream that started answering is not in flight.
+    assertThat(settled(service.streaming::size)).as("streams opened").isEqualTo(bound);
+
+    for (int i = 0; i < 5; i++) {
+      service.streaming.poll().reply(new BlockMissing(id(0xFF)));
+    }
+    assertThat(settled(service.streaming::size)).as("five ended, five more read").isEqualTo(bound);
+    List<ServerCall> open = new ArrayList<>(); // taken while reading is stopped, so nothing is added meanwhile
+    for (ServerCall c = service.streaming.poll(); c != null; c = service.streaming.poll()) {
+      open.add(c);
+    }
+    open.forEach(c -> c.reply(new BlockMissing(id(0xFF))));
+    assertThat(settled(service.streaming::size)).as("the last five").isEqualTo(5);
+  }
+
+  @Test
   void connectionsBeyondTheServerBoundAreClosedAtOnceUntilOneLeaves() throws Exception {
-    int bound = MAX_CONNECTIONS;
+    int bound = ServerLimits.DEFAULTS.maxConnections();
     for (int i = 0; i < bound; i++) {
       peers.add(RawPeer.plain(server.address()));
     }
@@ -217,6 +248,12 @@ class ConnectionBoundsTest {
     RawPeer next = RawPeer.plain(server.address());
     peers.add(next);
     assertThat(next.hello("reader").version()).as("a place freed: served again").isPositive();
+  }
+
+  private static BlockId id(int first) {
+    byte[] b = new byte[32];
+    b[0] = (byte) first;
+    return BlockId.of(b);
   }
 
   /** The value of {@code counter} once it has not changed for a second (at most 30 s). */

@@ -165,13 +165,14 @@ class HandshakeDeadlineTest {
     }
     assertThat(slow).as("calls and connects slower than 1 s beside 500 half-open connections").isEmpty();
 
-    int stillOpen = 0;
-    for (RawPeer p : halfOpen) {
-      if (!p.closedByServerWithin(Duration.ofMillis(20))) {
-        stillOpen++;
+    List<Integer> stillOpen = new ArrayList<>();
+    for (int i = 0; i < halfOpen.size(); i++) {
+      if (!halfOpen.get(i).closedByServerWithin(Duration.ofMillis(100))) {
+        stillOpen.add(i);
       }
     }
-    assertThat(stillOpen).as("half-open connections left open past the deadline").isZero();
+    assertThat(stillOpen).as("half-open connections left open past the deadline (i %% 3: 0 silent, 1 partial TLS, "
+        + "2 dribbling HELLO)").isEmpty();
   }
 
   /** The first flight of a TLS 1.3 client, as a peer that dribbles its handshake would send it. */

@@ -1,5 +1,6 @@
 package dev.outpost.origin.config;
 
+import dev.outpost.transport.ServerLimits;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -19,9 +20,10 @@ import java.util.Optional;
  * @param leases lease limits
  * @param server worker threads and queue bounds
  * @param metrics the optional HTTP listener serving {@code /metrics}
+ * @param limits what the protocol listener lets its connections hold (in flight, queued, connections, time)
  */
 public record OriginConfig(Path dataDir, Listen listen, Tls tls, int maxFrameBytes, Store store, Journal journal,
-    Gc gc, Snapshots snapshots, Leases leases, Server server, Optional<Listen> metrics) {
+    Gc gc, Snapshots snapshots, Leases leases, Server server, Optional<Listen> metrics, ServerLimits limits) {
 
   /** A host and port; port 0 picks a free port (tests). */
   public record Listen(String host, int port) {

@@ -9,6 +9,7 @@ import dev.outpost.core.OutpostException;
 import dev.outpost.protocol.Frames;
 import dev.outpost.protocol.SnapshotInfo;
 import dev.outpost.store.StorageConfig;
+import dev.outpost.transport.ServerLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,9 +140,13 @@ public final class OriginConfigLoader {
       }
       m.done();
     }
+    Section li = top.section("limits");
+    ServerLimits limits = ServerLimits.of(k -> li.longIn(k.configName(), k.defaultValue(), k.min(), k.max()));
+    li.done();
     top.done();
     return new OriginConfig(dataDir, listen, tls, maxFrameBytes,
-        new OriginConfig.Store(initialMap, maxMap, maxReaders), journal, gc, snapshots, leases, server, metrics);
+        new OriginConfig.Store(initialMap, maxMap, maxReaders), journal, gc, snapshots, leases, server, metrics,
+        limits);
   }
 
   /** The defaults for a data directory, as {@code init} writes them and tests use them. */

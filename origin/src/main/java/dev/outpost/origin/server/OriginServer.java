@@ -81,7 +81,7 @@ public final class OriginServer implements AutoCloseable {
     this.group = Transports.newGroup("origin-io", Math.max(2, Runtime.getRuntime().availableProcessors()));
     try {
       this.rpc = RpcServer.start(new InetSocketAddress(config.listen().host(), config.listen().port()), tls,
-          config.maxFrameBytes(), group, service, auth, clock);
+          config.maxFrameBytes(), group, service, auth, clock, config.limits());
     } catch (RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       readers.shutdownNow();

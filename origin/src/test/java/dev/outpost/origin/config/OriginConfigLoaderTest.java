@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.transport.ServerLimits;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,20 @@ class OriginConfigLoaderTest {
   }
 
   @Test
+  void connectionLimitsHaveDefaultsTakeSizesAndAreChecked() {
+    assertThat(OriginConfigLoader.parse("dataDir: d\n", base).limits()).isEqualTo(ServerLimits.DEFAULTS);
+    ServerLimits l = OriginConfigLoader.parse("dataDir: d\nlimits: {maxConnections: 64, maxInFlightPerConnection: 32, "
+        + "maxInFlight: 512, maxQueuedReplyBytesPerConnection: 1MiB, handshakeTimeoutMillis: 2500, "
+        + "idleTimeoutSeconds: 0}\n", base).limits();
+    assertThat(l).isEqualTo(new ServerLimits(64, 32, 512, 1 << 20, 2500, 0));
+    rejects("dataDir: d\nlimits:\n  maxInFlightPerConnection: 0\n",
+        "limits.maxInFlightPerConnection: 0 is outside 1..1000000");
+    rejects("dataDir: d\nlimits:\n  handshakeTimeoutMillis: 50\n",
+        "limits.handshakeTimeoutMillis: 50 is outside 100..600000");
+    rejects("dataDir: d\nlimits:\n  maxConections: 5\n", "unknown config key limits.maxConections");
+  }
+
+  @Test
   void theCommentedExampleInConfIsValid() {
     Path dir = Path.of("").toAbsolutePath();
     while (dir != null && !java.nio.file.Files.exists(dir.resolve("conf/origin.yaml"))) {
@@ -63,6 +78,7 @@ class OriginConfigLoaderTest {
     assertThat(c.dataDir()).isEqualTo(Path.of("/var/lib/outpost/origin"));
     assertThat(c.metrics()).isPresent();
     assertThat(c.maxFrameBytes()).isEqualTo(2097152);
+    assertThat(c.limits()).as("conf/origin.yaml shows the defaults").isEqualTo(ServerLimits.DEFAULTS);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.outpost.proxy.config;
 
+import dev.outpost.transport.ServerLimits;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -23,11 +24,12 @@ import java.util.Optional;
  * @param requestTimeoutMillis how long a client request may wait for the origin link to come up
  * @param metrics where JSON metrics are served over HTTP ({@code GET /metrics}); empty = not served
  * @param admin the admin HTTP API (status, warm jobs, pin/evict, Prometheus, dashboard); empty = not served
+ * @param limits what the client listener lets its connections hold (in flight, queued, connections, time)
  */
 public record ProxyConfig(String volume, Listen listen, Listen origin, Path tokenFile, Path originPublicKeyFile,
     Tls tls, Tls upstreamTls, Cache cache, Attrs attrs, Reconnect reconnect, Heartbeat heartbeat,
     Disconnected disconnected, int maxFrameBytes, long requestTimeoutMillis, Optional<Listen> metrics,
-    Optional<Admin> admin) {
+    Optional<Admin> admin, ServerLimits limits) {
 
   /**
    * @param listen where the admin API listens (loopback by default: it can evict and pin)

@@ -7,13 +7,16 @@ import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.protocol.Frames;
 import dev.outpost.transport.Heartbeat;
+import dev.outpost.transport.ServerLimits;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Reads a {@link ProxyConfig} from YAML. Every default and every range lives here; a bad value fails at start
@@ -35,7 +38,7 @@ public final class ProxyConfigLoader {
 
   private static final Set<String> TOP = Set.of("volume", "listen", "origin", "tokenFile", "originPublicKeyFile",
       "tls", "upstreamTls", "cache", "attrs", "reconnect", "heartbeat", "disconnected", "maxFrameBytes",
-      "requestTimeoutMillis", "metrics", "admin");
+      "requestTimeoutMillis", "metrics", "admin", "limits");
 
   private ProxyConfigLoader() {}
 
@@ -117,11 +120,17 @@ public final class ProxyConfigLoader {
         600_000);
     Optional<ProxyConfig.Listen> metrics = metrics(root.get("metrics"));
     Optional<ProxyConfig.Admin> admin = admin(root.get("admin"), base, dir);
+    JsonNode li = optionalObject(root, "limits");
+    known(li, "limits.", Arrays.stream(ServerLimits.Key.values()).map(ServerLimits.Key::configName)
+        .collect(Collectors.toSet()));
+    ServerLimits limits = ServerLimits.of(k -> k.bytes()
+        ? size(li, k.configName(), "limits." + k.configName(), k.defaultValue(), k.min(), k.max())
+        : number(li, k.configName(), "limits." + k.configName(), k.defaultValue(), k.min(), k.max()));
     return new ProxyConfig(volume, listen, origin, tokenFile, publicKey, tls, upstreamTls,
         new ProxyConfig.Cache(dir, maxBytes, maxMap, sync, readers), new ProxyConfig.Attrs(attrEntries, prefetchBytes, prefetchBlocks,
             prefetchDir, prefetchInFlight, prefetchDepth),
         new ProxyConfig.Reconnect(initial, max), new ProxyConfig.Heartbeat(interval, heartbeatTimeout),
-        new ProxyConfig.Disconnected(grace), maxFrame, timeout, metrics, admin);
+        new ProxyConfig.Disconnected(grace), maxFrame, timeout, metrics, admin, limits);
   }
 
   /** The admin API is served only when configured; the token file defaults to admin.token in the cache dir. */

@@ -114,7 +114,7 @@ public final class ProxyServer implements AutoCloseable {
       // LEASE_RECALL for a client's upstream session goes to that client's connection.
       link.onClientPush(service::pushToClient);
       rpc = RpcServer.start(new InetSocketAddress(config.listen().host(), config.listen().port()), serverTls,
-          config.maxFrameBytes(), group, service, tokens, clock);
+          config.maxFrameBytes(), group, service, tokens, clock, config.limits());
       this.rpc = rpc;
       this.admin = ProxyAdmin.start(config, cache, flights, link, attrs, subscription, ahead, metrics, clock);
       this.metricsEndpoint = config.metrics().map(m -> MetricsEndpoint.start(

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import dev.outpost.transport.ServerLimits;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +25,20 @@ class ProxyConfigLoaderTest {
     assertThat(c.cache().maxBytes()).isEqualTo(10L << 30);
     assertThat(c.upstreamTls().enabled()).isTrue();
     assertThat(c.upstreamTls().cert()).isPresent();
+    assertThat(c.limits()).as("conf/proxy.yaml shows the defaults").isEqualTo(ServerLimits.DEFAULTS);
+  }
+
+  @Test
+  void connectionLimitsHaveDefaultsTakeSizesAndAreChecked() {
+    assertThat(ProxyConfigLoader.parse(MINIMAL, Path.of("/")).limits()).isEqualTo(ServerLimits.DEFAULTS);
+    ServerLimits l = ProxyConfigLoader.parse(MINIMAL + "limits: {maxConnections: 64, maxInFlightPerConnection: 32, "
+        + "maxInFlight: 512, maxQueuedReplyBytesPerConnection: 1MiB, handshakeTimeoutMillis: 2500, "
+        + "idleTimeoutSeconds: 0}\n", Path.of("/")).limits();
+    assertThat(l).isEqualTo(new ServerLimits(64, 32, 512, 1 << 20, 2500, 0));
+    refused(MINIMAL + "limits: {maxConnections: 0}\n", "limits.maxConnections", "0", "1..1000000");
+    refused(MINIMAL + "limits: {maxQueuedReplyBytesPerConnection: 1KiB}\n", "limits.maxQueuedReplyBytesPerConnection",
+        "1024", "65536..1073741824");
+    refused(MINIMAL + "limits: {idle: 5}\n", "unknown key limits.idle");
   }
 
   @Test
