@@ -106,6 +106,16 @@ public final class ServerJvm implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Sends SIGKILL: a crash, no shutdown hook runs. */
+  public void kill() {
+    process.destroyForcibly();
+  }
+
+  /** Waits up to {@code timeout} for the JVM to exit; true if it has. */
+  public boolean awaitExit(Duration timeout) throws InterruptedException {
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }

@@ -19,12 +19,10 @@ import dev.outpost.protocol.Mutation;
 import dev.outpost.protocol.OperationId;
 import dev.outpost.protocol.Reply;
 import dev.outpost.transport.RpcClient;
+import dev.outpost.transport.ServerJvm;
 import dev.outpost.transport.Transports;
 import io.netty.channel.EventLoopGroup;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -59,12 +57,13 @@ class CrashSafetyTest {
     String token = new OriginDataDir(data).signer().sign(new AccessToken(OriginFixture.VOLUME, AccessToken.Mode.RW,
         "crash", now, now.plus(Duration.ofHours(1))));
 
-    Process origin = startOrigin(config);
+    ServerJvm origin = ServerJvm.start("dev.outpost.origin.cli.OriginMain", List.of(),
+        List.of("serve", "--config", config.toString()), config.resolveSibling("origin.log"));
     EventLoopGroup group = Transports.newGroup("crash-client", 1);
     Map<String, FileAttr> acknowledged = new ConcurrentHashMap<>();
     java.util.Set<dev.outpost.core.BlockId> storedBlocks = ConcurrentHashMap.newKeySet();
     try {
-      int port = readPort(origin);
+      int port = origin.awaitListening(Duration.ofSeconds(60)).getPort();
       RpcClient c = RpcClient.connect(group, new InetSocketAddress("127.0.0.1", port), RpcClient.Options.plain("crash", token));
       TestBlock b = block(new Random(3), 512);
       upload(c, b);
@@ -84,7 +83,7 @@ class CrashSafetyTest {
         if (i == 150) {
           // Kill once some commits are acknowledged while others are still queued or being written.
           inFlight.get(2 * 100 + 1).get(30, TimeUnit.SECONDS); // commit 100
-          origin.destroyForcibly();
+          origin.kill();
         }
       }
       for (CompletableFuture<Reply> f : inFlight) {
@@ -94,10 +93,10 @@ class CrashSafetyTest {
           // lost with the process: must not have been acknowledged
         }
       }
-      assertThat(origin.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(origin.awaitExit(Duration.ofSeconds(30))).isTrue();
       c.close();
     } finally {
-      origin.destroyForcibly();
+      origin.close();
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
     assertThat(acknowledged.size()).isBetween(101, 399);
@@ -146,11 +145,12 @@ class CrashSafetyTest {
           : new Commit("/m-" + i, 0, 0, Optional.empty(), 0, i, 0, op));
     }
 
-    Process origin = startOrigin(config);
+    ServerJvm origin = ServerJvm.start("dev.outpost.origin.cli.OriginMain", List.of(),
+        List.of("serve", "--config", config.toString()), config.resolveSibling("origin.log"));
     EventLoopGroup group = Transports.newGroup("crash-client", 1);
     Map<Integer, FileAttr> acknowledged = new ConcurrentHashMap<>();
     try {
-      int port = readPort(origin);
+      int port = origin.awaitListening(Duration.ofSeconds(60)).getPort();
       RpcClient c = RpcClient.connect(group, new InetSocketAddress("127.0.0.1", port), RpcClient.Options.plain("crash", token));
       CompletableFuture<Void> killed = new CompletableFuture<>();
       List<CompletableFuture<Reply>> inFlight = new ArrayList<>();
@@ -161,7 +161,7 @@ class CrashSafetyTest {
           acknowledged.put(index, ((AttrReply) r).attr());
           if (index == 60) {
             // Killed the moment this answer arrived: later operations are queued, being written or answered.
-            origin.destroyForcibly();
+            origin.kill();
             killed.complete(null);
           }
         });
@@ -175,10 +175,10 @@ class CrashSafetyTest {
           // lost with the process
         }
       }
-      assertThat(origin.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(origin.awaitExit(Duration.ofSeconds(30))).isTrue();
       c.close();
     } finally {
-      origin.destroyForcibly();
+      origin.close();
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
     }
     assertThat(acknowledged).containsKey(60).hasSizeLessThan(n);
@@ -201,54 +201,6 @@ class CrashSafetyTest {
     }
     CliRunner.Result fsck = CliRunner.run(tmp, Clock.systemUTC(), "fsck", "--data", data.toString());
     assertThat(fsck.code()).as(fsck.out() + fsck.err()).isZero();
-  }
-
-  private static Process startOrigin(Path config) throws Exception {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElseThrow());
-    cmd.addAll(List.of(jvmFlags().split("\\s+")));
-    cmd.add("-cp");
-    cmd.add(System.getProperty("java.class.path"));
-    cmd.add("dev.outpost.origin.cli.OriginMain");
-    cmd.add("serve");
-    cmd.add("--config");
-    cmd.add(config.toString());
-    return new ProcessBuilder(cmd).redirectError(config.resolveSibling("origin.log").toFile()).start();
-  }
-
-  private static int readPort(Process p) throws Exception {
-    BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-    CompletableFuture<String> line = CompletableFuture.supplyAsync(() -> {
-      try {
-        String l;
-        while ((l = r.readLine()) != null) {
-          if (l.startsWith("listening on ")) {
-            return l;
-          }
-        }
-        return null;
-      } catch (java.io.IOException e) {
-        return null;
-      }
-    });
-    String l = line.get(60, TimeUnit.SECONDS);
-    assertThat(l).as("the origin's 'listening on' line").isNotNull();
-    return Integer.parseInt(l.substring(l.lastIndexOf(':') + 1).strip());
-  }
-
-  /** The flags every Outpost JVM needs, from jvm.properties at the repository root. */
-  static String jvmFlags() throws Exception {
-    Path dir = Path.of("").toAbsolutePath();
-    while (dir != null && !Files.exists(dir.resolve("jvm.properties"))) {
-      dir = dir.getParent();
-    }
-    assertThat(dir).as("jvm.properties above " + Path.of("").toAbsolutePath()).isNotNull();
-    for (String l : Files.readAllLines(dir.resolve("jvm.properties"))) {
-      if (l.startsWith("outpost.jvm.flags=")) {
-        return l.substring("outpost.jvm.flags=".length()).strip();
-      }
-    }
-    throw new AssertionError("no outpost.jvm.flags in jvm.properties");
   }
 
   private static final class OriginFixtureClient implements AutoCloseable {
