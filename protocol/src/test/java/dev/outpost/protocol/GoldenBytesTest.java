@@ -45,6 +45,17 @@ class GoldenBytesTest {
             "00000049 0030 0000 00000006 00000000 00022F66 0000000000000004 0000000000000002 00 "
                 // size           mtime             leaseToken        originator        seq
                 + "0000000000000000 0000000000000005 0000000000000000 FFFFFFFFFFFFFFFF 0000000000000001"),
+        Arguments.of(Frame.of(4, new Create("/n", 0644, true, 0x4000000000000001L, 0, new OperationId(2, 3))),
+            // length   type flags request  session  path "/n"  mode excl inode             leaseToken
+            "00000033 0013 0000 00000004 00000000 00022F6E 01A4 01 4000000000000001 0000000000000000 "
+                // originator     seq
+                + "0000000000000002 0000000000000003"),
+        Arguments.of(Frame.of(2, new ReserveInodes(0x0102030405060708L, 65_536)),
+            // length   type flags request  session  originator        count
+            "00000018 001B 0000 00000002 00000000 0102030405060708 00010000"),
+        Arguments.of(Frame.of(2, new InodeRange(1L << 62, 4)),
+            // length   type flags request  session  first             count
+            "00000018 8013 0000 00000002 00000000 4000000000000000 00000004"),
         Arguments.of(Frame.of(8, new AttrReply(new FileAttr(2, FileType.DIRECTORY, 0755, 0, 1000, 3, Optional.empty(),
                 ""), 1_700_000_000_000L)),
             // length   type flags request  session  inode             type mode size

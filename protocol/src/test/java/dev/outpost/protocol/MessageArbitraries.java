@@ -52,9 +52,10 @@ final class MessageArbitraries {
     m.put(ReadDir.class, Combinators.combine(snap, path, Arbitraries.oneOf(Arbitraries.just(""), names()),
         Arbitraries.integers().between(1, ReadDir.MAX_ENTRIES)).as(ReadDir::new));
     Arbitrary<OperationId> op = operationIds();
-    m.put(Create.class, Combinators.combine(path, mode, Arbitraries.of(true, false), nonNegative, op)
-        .as(Create::new));
-    m.put(Mkdir.class, Combinators.combine(path, mode, nonNegative, op).as(Mkdir::new));
+    m.put(Create.class, Combinators.combine(path, mode, Arbitraries.of(true, false), nonNegative, nonNegative, op)
+        .as((p, md, excl, ino, lease, id) -> new Create(p, md, excl, id.isNone() ? 0 : ino, lease, id)));
+    m.put(Mkdir.class, Combinators.combine(path, mode, nonNegative, nonNegative, op)
+        .as((p, md, ino, lease, id) -> new Mkdir(p, md, id.isNone() ? 0 : ino, lease, id)));
     m.put(Unlink.class, Combinators.combine(path, nonNegative, op).as(Unlink::new));
     m.put(Rmdir.class, Combinators.combine(path, nonNegative, op).as(Rmdir::new));
     m.put(Rename.class, Combinators.combine(path, path, nonNegative, op).as(Rename::new));
@@ -63,7 +64,12 @@ final class MessageArbitraries {
             md.map(OptionalInt::of).orElseGet(OptionalInt::empty),
             mt.map(OptionalLong::of).orElseGet(OptionalLong::empty),
             sz.map(OptionalLong::of).orElseGet(OptionalLong::empty), lease, id)));
-    m.put(Symlink.class, Combinators.combine(path, linkTargets(), nonNegative, op).as(Symlink::new));
+    m.put(Symlink.class, Combinators.combine(path, linkTargets(), nonNegative, nonNegative, op)
+        .as((p, t, ino, lease, id) -> new Symlink(p, t, id.isNone() ? 0 : ino, lease, id)));
+    m.put(ReserveInodes.class, Combinators.combine(anyLong.filter(v -> v != 0),
+        Arbitraries.integers().between(1, ReserveInodes.MAX_COUNT)).as(ReserveInodes::new));
+    m.put(InodeRange.class, Combinators.combine(positive.filter(v -> v < Long.MAX_VALUE / 2),
+        Arbitraries.integers().between(1, ReserveInodes.MAX_COUNT)).as(InodeRange::new));
     m.put(ReadLink.class, Combinators.combine(snap, path).as(ReadLink::new));
     Arbitrary<Long> staleSince = staleSince();
     m.put(AttrReply.class, Combinators.combine(fileAttrs(), staleSince).as(AttrReply::new));

@@ -16,6 +16,7 @@ import dev.outpost.protocol.Commit;
 import dev.outpost.protocol.Create;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.GetAttr;
+import dev.outpost.protocol.InodeRange;
 import dev.outpost.protocol.LeaseAcquire;
 import dev.outpost.protocol.LeaseGrant;
 import dev.outpost.protocol.LeaseMode;
@@ -24,6 +25,7 @@ import dev.outpost.protocol.Ok;
 import dev.outpost.protocol.OperationId;
 import dev.outpost.protocol.Rename;
 import dev.outpost.protocol.Reply;
+import dev.outpost.protocol.ReserveInodes;
 import dev.outpost.protocol.Rmdir;
 import dev.outpost.protocol.SetAttr;
 import dev.outpost.protocol.Symlink;
@@ -208,5 +210,22 @@ class ExactlyOnceTest {
     call(bob, new Create("/proj/x", 0644, true, taken.token(), new OperationId(77, 2)));
     assertThat(error(() -> call(bob, new Rename("/proj/x", "/elsewhere", taken.token(), new OperationId(77, 3))))
         .code()).isEqualTo(ErrorCode.FENCED);
+  }
+
+  @Test
+  void inodesReservedOverTheWireAreKeptByTheCreationsThatNameThem() {
+    // A proxy reserves with its own (read-only) token; a writer's replayed creations then name the numbers.
+    RpcClient proxy = origin.connect(origin.token(Mode.RO, "proxy", Duration.ofDays(1)));
+    InodeRange range = (InodeRange) call(proxy, new ReserveInodes(ORIGINATOR, 2));
+    RpcClient writer = client("alice");
+    FileAttr f = attr(call(writer, new Create("/kept", 0644, true, range.first(), 0, op(1))));
+    assertThat(f.inode()).isEqualTo(range.first());
+    assertThat(attr(call(writer, new GetAttr("", "/kept"))).inode()).isEqualTo(range.first());
+    assertThat(attr(call(writer, new Create("/kept", 0644, true, range.first(), 0, op(1)))))
+        .as("a resend is answered from its record").isEqualTo(f);
+    assertThat(error(() -> call(writer, new Mkdir("/again", 0755, range.first(), 0, op(2)))).code())
+        .isEqualTo(ErrorCode.INVALID_ARGUMENT);
+    assertThat(error(() -> call(proxy, new Create("/ro", 0644, true, range.end() - 1, 0, op(3)))).code())
+        .as("creating still needs a write token").isEqualTo(ErrorCode.FORBIDDEN);
   }
 }
