@@ -19,6 +19,7 @@ import dev.outpost.protocol.Ping;
 import dev.outpost.protocol.PutBlock;
 import dev.outpost.protocol.ReadDir;
 import dev.outpost.protocol.ReadLink;
+import dev.outpost.protocol.ReserveInodes;
 import dev.outpost.protocol.Reply;
 import dev.outpost.protocol.Request;
 import dev.outpost.protocol.SnapshotCreate;
@@ -95,6 +96,8 @@ final class Calls {
           SnapshotList _, Ping _ -> true;
       case Mutation m -> !m.op().isNone();
       case LeaseAcquire _, LeaseRenew _, LeaseRelease _, SnapshotCreate _, SnapshotDelete _ -> false;
+      // A second reservation takes a second range.
+      case ReserveInodes _ -> false;
       // Bound to the connection they were sent on: the handshake, its sessions and its subscriptions.
       case Hello _, Attach _, Detach _, Subscribe _, Unsubscribe _ -> false;
     };

@@ -37,6 +37,16 @@ final class Invariants {
     return value;
   }
 
+  /** A requested inode: 0 (the origin picks) or positive, and then only under an operation id. */
+  static long reservedInode(long inode, OperationId op) {
+    atLeast(inode, 0, "inode");
+    if (inode != 0 && op != null && op.isNone()) {
+      throw invalid("inode " + inode + " is requested without an operation id: reserved inodes belong to an"
+          + " originator");
+    }
+    return inode;
+  }
+
   static int range(int value, int min, int max, String what) {
     if (value < min || value > max) {
       throw invalid(what + " " + value + " outside " + min + ".." + max);

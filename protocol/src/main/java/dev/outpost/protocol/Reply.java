@@ -6,7 +6,7 @@ package dev.outpost.protocol;
  */
 public sealed interface Reply extends Message
     permits Ok, ErrorReply, Welcome, Attached, Pong,
-        AttrReply, DirPage, LinkTarget,
+        AttrReply, DirPage, LinkTarget, InodeRange,
         BlockData, BlockMissing, MissingBlocks,
         LeaseGrant, LeaseRecall,
         SubscribeAck, ChangeEvent, Resync,

@@ -18,6 +18,7 @@ import dev.outpost.protocol.Create;
 import dev.outpost.protocol.GetAttr;
 import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.HasBlocks;
+import dev.outpost.protocol.InodeRange;
 import dev.outpost.protocol.LeaseAcquire;
 import dev.outpost.protocol.LeaseRecall;
 import dev.outpost.protocol.LeaseRelease;
@@ -34,6 +35,7 @@ import dev.outpost.protocol.ReadLink;
 import dev.outpost.protocol.Rename;
 import dev.outpost.protocol.Reply;
 import dev.outpost.protocol.Request;
+import dev.outpost.protocol.ReserveInodes;
 import dev.outpost.protocol.Rmdir;
 import dev.outpost.protocol.SetAttr;
 import dev.outpost.protocol.SnapshotCreate;
@@ -146,9 +148,9 @@ public final class OriginService implements RequestService {
         }
 
         case Create r -> write(call, "create", r,
-            () -> volume.create(r.op(), r.path(), r.mode(), r.exclusive(), clock.millis()), AttrReply::new);
+            () -> volume.create(r.op(), r.path(), r.mode(), r.exclusive(), r.inode(), clock.millis()), AttrReply::new);
         case Mkdir r -> write(call, "mkdir", r,
-            () -> volume.mkdir(r.op(), r.path(), r.mode(), clock.millis()), AttrReply::new);
+            () -> volume.mkdir(r.op(), r.path(), r.mode(), r.inode(), clock.millis()), AttrReply::new);
         case Unlink r -> write(call, "unlink", r,
             () -> volume.unlink(r.op(), r.path(), clock.millis()), v -> new Ok());
         case Rmdir r -> write(call, "rmdir", r,
@@ -158,8 +160,18 @@ public final class OriginService implements RequestService {
         case SetAttr r -> write(call, "setattr", r, () -> volume.setAttr(r.op(), r.path(), r.mode(), r.mtimeMillis(),
             r.size(), clock.millis()), AttrReply::new);
         case Symlink r -> write(call, "symlink", r,
-            () -> volume.symlink(r.op(), r.path(), r.target(), clock.millis()), AttrReply::new);
+            () -> volume.symlink(r.op(), r.path(), r.target(), r.inode(), clock.millis()), AttrReply::new);
         case Commit r -> commit(call, r);
+        case ReserveInodes r -> {
+          // A read token suffices: numbers only become entries through a write, which needs a write token.
+          require(call, Access.READ, "reserve_inodes");
+          onWriter(call, "reserve_inodes", () -> {
+            InodeRange range = volume.reserveInodes(r.originator(), r.count(), clock.millis());
+            log.info("{} inodes from {} reserved for originator {} by {}", range.count(), range.first(),
+                Long.toHexString(r.originator()), subject(call));
+            return range;
+          });
+        }
         case PutBlock r -> putBlock(call, r);
 
         case LeaseAcquire r -> lease(call, "lease_acquire", () -> leases.acquire(party(call), r.path(), r.mode(),

@@ -58,6 +58,7 @@ final class Fsck {
       checkJournal(txn);
       checkOrphanTrees(txn, names);
       v.applied.check(txn, this::report);
+      v.reservations.check(txn, v.getLong(txn, LmdbVolume.META_NEXT_INODE), this::report);
       return names;
     });
     long nextInode = v.storage.read(txn -> v.getLong(txn, LmdbVolume.META_NEXT_INODE));

@@ -23,11 +23,13 @@ import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
+import dev.outpost.protocol.InodeRange;
 import dev.outpost.protocol.Mkdir;
 import dev.outpost.protocol.Ok;
 import dev.outpost.protocol.OperationId;
 import dev.outpost.protocol.ReadDir;
 import dev.outpost.protocol.Rename;
+import dev.outpost.protocol.ReserveInodes;
 import dev.outpost.protocol.Reply;
 import dev.outpost.protocol.Rmdir;
 import dev.outpost.protocol.SetAttr;
@@ -82,7 +84,8 @@ import org.slf4j.LoggerFactory;
  * (seq → {@link ChangeEvent}), {@code meta} (counters and identity), {@code snapshots} (name → tree number,
  * seq, time), {@code blocks} (the ciphertext block store) and {@code block-touch} (block id → last put,
  * has-blocks or commit time, for GC's grace period), and {@code applied}/{@code originators}, the replies of
- * mutations applied with an operation id ({@link AppliedOperations}).
+ * mutations applied with an operation id ({@link AppliedOperations}), and {@code inode-reservations}, inode
+ * numbers handed out ahead to an originator ({@link InodeReservations}).
  *
  * <p>Every mutation is one write transaction: tree change, version bumps, journal entries, journal trim and
  * the record of its operation id commit together or not at all. A directory whose entries change gets a new version and mtime but no
@@ -133,6 +136,7 @@ public final class LmdbVolume implements Volume {
   final BlockStore blocks;
   final BlockTrees trees;
   final AppliedOperations applied;
+  final InodeReservations reservations;
   private final Clock clock;
   private final int journalRetainEvents;
   private final Identity identity;
@@ -151,6 +155,7 @@ public final class LmdbVolume implements Volume {
     this.blocks = storage.blockStore("blocks");
     this.trees = new BlockTrees(blocks);
     this.applied = new AppliedOperations(storage);
+    this.reservations = new InodeReservations(storage);
     if (fresh.isPresent()) {
       initialise(fresh.get());
     }
@@ -345,8 +350,10 @@ public final class LmdbVolume implements Volume {
   // namespace mutations
 
   @Override
-  public Mutation<FileAttr> create(OperationId op, String path, int mode, boolean exclusive, long nowMillis) {
+  public Mutation<FileAttr> create(OperationId op, String path, int mode, boolean exclusive, long inode,
+      long nowMillis) {
     VolumePath.check(path);
+    checkRequestedInode(op, inode);
     checkMode(mode);
     if (path.equals(VolumePath.ROOT)) {
       throw new OutpostException(exclusive ? ErrorCode.ALREADY_EXISTS : ErrorCode.IS_A_DIRECTORY,
@@ -370,13 +377,14 @@ public final class LmdbVolume implements Volume {
         return rec.toAttr(existing.get());
       }
       InodeRecord rec = new InodeRecord(FileType.FILE, mode, 0, nowMillis, 1, Optional.empty(), "", parent.inode());
-      return c.add(parent, name, rec, path, nowMillis);
+      return c.add(parent, name, rec, path, c.inodeFor(op, inode, nowMillis), nowMillis);
     });
   }
 
   @Override
-  public Mutation<FileAttr> mkdir(OperationId op, String path, int mode, long nowMillis) {
+  public Mutation<FileAttr> mkdir(OperationId op, String path, int mode, long inode, long nowMillis) {
     VolumePath.check(path);
+    checkRequestedInode(op, inode);
     checkMode(mode);
     if (path.equals(VolumePath.ROOT)) {
       throw new OutpostException(ErrorCode.ALREADY_EXISTS, "the root directory exists");
@@ -389,13 +397,14 @@ public final class LmdbVolume implements Volume {
       }
       InodeRecord rec = new InodeRecord(FileType.DIRECTORY, mode, 0, nowMillis, 1, Optional.empty(), "",
           parent.inode());
-      return c.add(parent, name, rec, path, nowMillis);
+      return c.add(parent, name, rec, path, c.inodeFor(op, inode, nowMillis), nowMillis);
     });
   }
 
   @Override
-  public Mutation<FileAttr> symlink(OperationId op, String path, String target, long nowMillis) {
+  public Mutation<FileAttr> symlink(OperationId op, String path, String target, long inode, long nowMillis) {
     VolumePath.check(path);
+    checkRequestedInode(op, inode);
     int targetBytes = checkLinkTarget(target);
     if (path.equals(VolumePath.ROOT)) {
       throw new OutpostException(ErrorCode.ALREADY_EXISTS, "the root directory exists");
@@ -408,7 +417,7 @@ public final class LmdbVolume implements Volume {
       }
       InodeRecord rec = new InodeRecord(FileType.SYMLINK, 0777, targetBytes, nowMillis, 1, Optional.empty(), target,
           parent.inode());
-      return c.add(parent, name, rec, path, nowMillis);
+      return c.add(parent, name, rec, path, c.inodeFor(op, inode, nowMillis), nowMillis);
     });
   }
 
@@ -600,7 +609,7 @@ public final class LmdbVolume implements Volume {
       if (existing.isEmpty()) {
         Node parent = resolveDirectory(c.txn, VolumePath.parent(path), path);
         InodeRecord rec = new InodeRecord(FileType.FILE, 0644, size, mtimeMillis, 1, root, "", parent.inode());
-        return c.add(parent, VolumePath.name(path), rec, path, nowMillis);
+        return c.add(parent, VolumePath.name(path), rec, path, c.nextInode(), nowMillis);
       }
       Node node = existing.get();
       InodeRecord updated = node.record().withContent(root, size, mtimeMillis);
@@ -988,6 +997,10 @@ public final class LmdbVolume implements Volume {
       }
       long kept = blocks.stats().count();
       long idle = applied.dropIdle(AppliedOperations.IDLE_MILLIS, nowMillis);
+      long idleRanges = storage.write(txn -> reservations.dropIdle(txn, InodeReservations.IDLE_MILLIS, nowMillis));
+      if (idleRanges > 0) {
+        log.info("gc: {} inode reservations unused for 30 days dropped", idleRanges);
+      }
       log.info("gc: {} roots, {} blocks referenced, {} freed ({} bytes), {} kept; {} idle senders of operation ids"
           + " forgotten", roots.size(), marked.size(), freed, freedBytes, kept, idle);
       return new GcReport(kept, freed, freedBytes, idle);
@@ -1212,6 +1225,20 @@ public final class LmdbVolume implements Volume {
   }
 
   @Override
+  public InodeRange reserveInodes(long originator, int count, long nowMillis) {
+    if (originator == 0 || count < 1 || count > ReserveInodes.MAX_COUNT) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "reserve 1.." + ReserveInodes.MAX_COUNT
+          + " inodes for a non-zero originator, not " + count + " for " + Long.toHexString(originator));
+    }
+    return storage.write(txn -> {
+      long first = getLong(txn, META_NEXT_INODE);
+      InodeRange range = reservations.reserve(txn, originator, first, count, nowMillis);
+      putLong(txn, META_NEXT_INODE, range.end());
+      return range;
+    });
+  }
+
+  @Override
   public Optional<Reply> applied(OperationId op, Class<? extends dev.outpost.protocol.Mutation> kind) {
     if (op.isNone()) {
       return Optional.empty();
@@ -1236,10 +1263,27 @@ public final class LmdbVolume implements Volume {
       events.add(e);
     }
 
-    /** Links a new inode under {@code parent}; returns its attributes. */
-    FileAttr add(Node parent, String name, InodeRecord rec, String path, long nowMillis) {
+    /** A number from the inode counter. */
+    long nextInode() {
       long inode = getLong(txn, META_NEXT_INODE);
       putLong(txn, META_NEXT_INODE, inode + 1);
+      return inode;
+    }
+
+    /** {@code requested} claimed from {@code op}'s originator's reservations, or the next number if 0. */
+    long inodeFor(OperationId op, long requested, long nowMillis) {
+      if (requested == 0) {
+        return nextInode();
+      }
+      reservations.claim(txn, op.originator(), requested, nowMillis);
+      if (inodes.contains(txn, new NodeKey(LIVE_TREE, requested))) {
+        throw new OutpostException(ErrorCode.INTERNAL, "reserved inode " + requested + " is in use (run fsck)");
+      }
+      return requested;
+    }
+
+    /** Links the new inode {@code inode} under {@code parent}; returns its attributes. */
+    FileAttr add(Node parent, String name, InodeRecord rec, String path, long inode, long nowMillis) {
       inodes.put(txn, new NodeKey(LIVE_TREE, inode), rec);
       dirents.put(txn, new EntryKey(LIVE_TREE, parent.inode(), name), inode);
       touchDirectory(parent, nowMillis);
@@ -1279,6 +1323,13 @@ public final class LmdbVolume implements Volume {
 
   // ---------------------------------------------------------------------------------------------------
   // argument checks
+
+  private static void checkRequestedInode(OperationId op, long inode) {
+    if (inode < 0 || (inode != 0 && op.isNone())) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT,
+          "a requested inode must be 0 or reserved for the operation's originator, got " + inode + " with " + op);
+    }
+  }
 
   private static void checkMode(int mode) {
     if (mode < 0 || mode > 07777) {

@@ -88,10 +88,33 @@ public interface Volume extends AutoCloseable {
    */
   Optional<Reply> applied(OperationId op, Class<? extends dev.outpost.protocol.Mutation> kind);
 
-  /** Creates an empty file; with {@code exclusive=false} an existing file is returned unchanged. */
-  Mutation<FileAttr> create(OperationId op, String path, int mode, boolean exclusive, long nowMillis);
+  /**
+   * Reserves {@code count} inode numbers for {@code originator} ({@link dev.outpost.protocol.ReserveInodes}): one
+   * durable transaction taking them from the inode counter.
+   *
+   * @throws dev.outpost.core.OutpostException INVALID_ARGUMENT for a bad count or originator, or one that already
+   *     holds {@link dev.outpost.protocol.ReserveInodes#MAX_RANGES} ranges; NO_SPACE if the volume keeps too many
+   */
+  dev.outpost.protocol.InodeRange reserveInodes(long originator, int count, long nowMillis);
 
-  Mutation<FileAttr> mkdir(OperationId op, String path, int mode, long nowMillis);
+  /**
+   * Creates an empty file; with {@code exclusive=false} an existing file is returned unchanged.
+   *
+   * @param inode 0 = numbered by the volume; otherwise one reserved for {@code op}'s originator and unused
+   *     (INVALID_ARGUMENT if not), claimed in the same transaction
+   */
+  Mutation<FileAttr> create(OperationId op, String path, int mode, boolean exclusive, long inode, long nowMillis);
+
+  /** As {@link #create(OperationId, String, int, boolean, long, long)}: {@code inode} 0 or reserved. */
+  Mutation<FileAttr> mkdir(OperationId op, String path, int mode, long inode, long nowMillis);
+
+  default Mutation<FileAttr> create(OperationId op, String path, int mode, boolean exclusive, long nowMillis) {
+    return create(op, path, mode, exclusive, 0, nowMillis);
+  }
+
+  default Mutation<FileAttr> mkdir(OperationId op, String path, int mode, long nowMillis) {
+    return mkdir(op, path, mode, 0, nowMillis);
+  }
 
   Mutation<Void> unlink(OperationId op, String path, long nowMillis);
 
@@ -104,7 +127,12 @@ public interface Volume extends AutoCloseable {
   Mutation<FileAttr> setAttr(OperationId op, String path, OptionalInt mode, OptionalLong mtimeMillis,
       OptionalLong size, long nowMillis);
 
-  Mutation<FileAttr> symlink(OperationId op, String path, String target, long nowMillis);
+  /** As {@link #create(OperationId, String, int, boolean, long, long)}: {@code inode} 0 or reserved. */
+  Mutation<FileAttr> symlink(OperationId op, String path, String target, long inode, long nowMillis);
+
+  default Mutation<FileAttr> symlink(OperationId op, String path, String target, long nowMillis) {
+    return symlink(op, path, target, 0, nowMillis);
+  }
 
   /**
    * Installs a new version of a file. {@code baseVersion} must be the current version (0 = create the file

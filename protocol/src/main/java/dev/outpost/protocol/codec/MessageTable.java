@@ -15,6 +15,7 @@ import dev.outpost.protocol.ErrorReply;
 import dev.outpost.protocol.GetAttr;
 import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.HasBlocks;
+import dev.outpost.protocol.InodeRange;
 import dev.outpost.protocol.Hello;
 import dev.outpost.protocol.LeaseAcquire;
 import dev.outpost.protocol.LeaseGrant;
@@ -35,6 +36,7 @@ import dev.outpost.protocol.ReadDir;
 import dev.outpost.protocol.ReadLink;
 import dev.outpost.protocol.Rename;
 import dev.outpost.protocol.Reply;
+import dev.outpost.protocol.ReserveInodes;
 import dev.outpost.protocol.Resync;
 import dev.outpost.protocol.Rmdir;
 import dev.outpost.protocol.SetAttr;
@@ -87,6 +89,7 @@ final class MessageTable {
     add(0x0018, SetAttr.class, NamespaceCodecs.SET_ATTR);
     add(0x0019, Symlink.class, NamespaceCodecs.SYMLINK);
     add(0x001A, ReadLink.class, NamespaceCodecs.READ_LINK);
+    add(0x001B, ReserveInodes.class, NamespaceCodecs.RESERVE_INODES);
 
     add(0x0020, GetBlocks.class, BlockCodecs.GET_BLOCKS);
     add(0x0021, HasBlocks.class, BlockCodecs.HAS_BLOCKS);
@@ -114,6 +117,7 @@ final class MessageTable {
     add(0x8010, AttrReply.class, NamespaceCodecs.ATTR_REPLY);
     add(0x8011, DirPage.class, NamespaceCodecs.DIR_PAGE);
     add(0x8012, LinkTarget.class, NamespaceCodecs.LINK_TARGET);
+    add(0x8013, InodeRange.class, NamespaceCodecs.INODE_RANGE);
 
     add(0x8020, BlockData.class, BlockCodecs.BLOCK_DATA);
     add(0x8021, BlockMissing.class, BlockCodecs.BLOCK_MISSING);

@@ -9,6 +9,7 @@ import dev.outpost.protocol.AttrReply;
 import dev.outpost.protocol.Create;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.GetAttr;
+import dev.outpost.protocol.InodeRange;
 import dev.outpost.protocol.LinkTarget;
 import dev.outpost.protocol.Lookup;
 import dev.outpost.protocol.Mkdir;
@@ -16,6 +17,7 @@ import dev.outpost.protocol.Mutation;
 import dev.outpost.protocol.ReadDir;
 import dev.outpost.protocol.ReadLink;
 import dev.outpost.protocol.Rename;
+import dev.outpost.protocol.ReserveInodes;
 import dev.outpost.protocol.Rmdir;
 import dev.outpost.protocol.SetAttr;
 import dev.outpost.protocol.Symlink;
@@ -50,20 +52,22 @@ final class NamespaceCodecs {
     u16(out, m.maxEntries());
   }, in -> new ReadDir(in.string(), in.string(), in.string(), in.u16()));
 
-  /** string path, u16 mode, bool exclusive, i64 leaseToken, OperationId. */
+  /** string path, u16 mode, bool exclusive, i64 inode, i64 leaseToken, OperationId. */
   static final BodyCodec<Create> CREATE = BodyCodec.of((m, out) -> {
     string(out, m.path());
     u16(out, m.mode());
     bool(out, m.exclusive());
+    i64(out, m.inode());
     mutationTail(out, m);
-  }, in -> new Create(in.string(), in.u16(), in.bool(), in.i64(), ValueCodecs.operationId(in)));
+  }, in -> new Create(in.string(), in.u16(), in.bool(), in.i64(), in.i64(), ValueCodecs.operationId(in)));
 
-  /** string path, u16 mode, i64 leaseToken, OperationId. */
+  /** string path, u16 mode, i64 inode, i64 leaseToken, OperationId. */
   static final BodyCodec<Mkdir> MKDIR = BodyCodec.of((m, out) -> {
     string(out, m.path());
     u16(out, m.mode());
+    i64(out, m.inode());
     mutationTail(out, m);
-  }, in -> new Mkdir(in.string(), in.u16(), in.i64(), ValueCodecs.operationId(in)));
+  }, in -> new Mkdir(in.string(), in.u16(), in.i64(), in.i64(), ValueCodecs.operationId(in)));
 
   /** string path, i64 leaseToken, OperationId. */
   static final BodyCodec<Unlink> UNLINK = BodyCodec.of((m, out) -> {
@@ -98,12 +102,25 @@ final class NamespaceCodecs {
       unbox(in.optional(BodyReader::i64)),
       in.i64(), ValueCodecs.operationId(in)));
 
-  /** string path, string target, i64 leaseToken, OperationId. */
+  /** string path, string target, i64 inode, i64 leaseToken, OperationId. */
   static final BodyCodec<Symlink> SYMLINK = BodyCodec.of((m, out) -> {
     string(out, m.path());
     string(out, m.target());
+    i64(out, m.inode());
     mutationTail(out, m);
-  }, in -> new Symlink(in.string(), in.string(), in.i64(), ValueCodecs.operationId(in)));
+  }, in -> new Symlink(in.string(), in.string(), in.i64(), in.i64(), ValueCodecs.operationId(in)));
+
+  /** u64 originator, u32 count. */
+  static final BodyCodec<ReserveInodes> RESERVE_INODES = BodyCodec.of((m, out) -> {
+    i64(out, m.originator());
+    BodyWriter.i32(out, m.count());
+  }, in -> new ReserveInodes(in.i64(), count(in.u32())));
+
+  /** i64 first, u32 count. */
+  static final BodyCodec<InodeRange> INODE_RANGE = BodyCodec.of((m, out) -> {
+    i64(out, m.first());
+    BodyWriter.i32(out, m.count());
+  }, in -> new InodeRange(in.i64(), count(in.u32())));
 
   /** string snapshot, string path. */
   static final BodyCodec<ReadLink> READ_LINK = BodyCodec.of((m, out) -> {
@@ -134,6 +151,11 @@ final class NamespaceCodecs {
   private static void mutationTail(ByteBuf out, Mutation m) {
     i64(out, m.leaseToken());
     ValueCodecs.operationId(out, m.op());
+  }
+
+  /** A u32 count as an int; one past int's range fails the record's own range check. */
+  private static int count(long u32) {
+    return (int) Math.min(u32, Integer.MAX_VALUE);
   }
 
   private static Optional<Long> box(OptionalLong v) {

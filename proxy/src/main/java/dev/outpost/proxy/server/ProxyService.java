@@ -31,6 +31,7 @@ import dev.outpost.protocol.ReadLink;
 import dev.outpost.protocol.Rename;
 import dev.outpost.protocol.Reply;
 import dev.outpost.protocol.Request;
+import dev.outpost.protocol.ReserveInodes;
 import dev.outpost.protocol.Rmdir;
 import dev.outpost.protocol.SetAttr;
 import dev.outpost.protocol.SnapshotCreate;
@@ -135,6 +136,7 @@ public final class ProxyService implements RequestService {
         case GetAttr r -> getAttr(call, r);
         case ReadDir r -> readDir(call, r);
         case Lookup r -> forward(call, r, List.of(), false);
+        case ReserveInodes r -> forward(call, r, List.of(), false);
         case ReadLink r -> readLink(call, r);
         case HasBlocks r -> forward(call, r, List.of(), false);
         case SnapshotList r -> forward(call, r, List.of(), false);
