@@ -108,6 +108,25 @@ public final class VolumePath {
     return path.startsWith(prefix) && path.length() > prefix.length() && path.charAt(prefix.length()) == '/';
   }
 
+  /**
+   * Names in UTF-8 byte order, which is code point order: the order the origin lists a directory in (its keys
+   * are UTF-8). {@link String#compareTo} differs from it for characters beyond U+FFFF.
+   */
+  public static final java.util.Comparator<String> NAME_ORDER = (a, b) -> {
+    int i = 0;
+    int j = 0;
+    while (i < a.length() && j < b.length()) {
+      int ca = a.codePointAt(i);
+      int cb = b.codePointAt(j);
+      if (ca != cb) {
+        return Integer.compare(ca, cb);
+      }
+      i += Character.charCount(ca);
+      j += Character.charCount(cb);
+    }
+    return Integer.compare(a.length() - i, b.length() - j);
+  };
+
   /** The components of a checked path; none for the root. */
   public static List<String> components(String path) {
     List<String> out = new ArrayList<>();

@@ -70,6 +70,41 @@ public final class AttrCache {
     return n == null ? Optional.empty() : Optional.ofNullable(n.pages.get(key));
   }
 
+  /**
+   * Every entry of {@code dir} from the pages cached for it, when they chain from the first name to the last (any
+   * page size); empty if a page is missing. Readdir-plus: each entry carries its attributes.
+   */
+  public Optional<List<DirEntry>> listing(String dir) {
+    Node n = nodes.getIfPresent(dir);
+    if (n == null) {
+      return Optional.empty();
+    }
+    List<DirEntry> out = new ArrayList<>();
+    String after = "";
+    // Each page ends further on, so the chain ends; the bound only guards against a page that does not.
+    for (int pages = 0; pages <= n.pages.size(); pages++) {
+      DirPage page = null;
+      for (Map.Entry<PageKey, DirPage> e : n.pages.entrySet()) {
+        if (e.getKey().startAfter().equals(after)) {
+          page = e.getValue();
+          break;
+        }
+      }
+      if (page == null) {
+        return Optional.empty();
+      }
+      out.addAll(page.entries());
+      if (!page.more()) {
+        return Optional.of(out);
+      }
+      if (page.entries().isEmpty()) {
+        return Optional.empty();
+      }
+      after = page.entries().get(page.entries().size() - 1).name();
+    }
+    return Optional.empty();
+  }
+
   /** Caches an answer unless something was invalidated since {@code epochBefore}. */
   public void putAttr(String path, Reply attr, long epochBefore) {
     if (!(attr instanceof AttrReply) && !(attr instanceof ErrorReply e && e.code() == ErrorCode.NOT_FOUND)) {

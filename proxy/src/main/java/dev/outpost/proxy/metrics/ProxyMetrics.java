@@ -55,6 +55,21 @@ public final class ProxyMetrics {
   /** When the link state last changed, in seconds since the epoch (Prometheus' timestamp convention). */
   public static final String LINK_STATE_CHANGED = PREFIX + "link.state_changed_timestamp_seconds";
   public static final String LINK_RECONNECTS = PREFIX + "link.reconnects";
+  /** Operations in the write-back log waiting for replay. */
+  public static final String WRITEBACK_RECORDS = PREFIX + "writeback.records";
+  /** Bytes of those operations as stored. */
+  public static final String WRITEBACK_BYTES = PREFIX + "writeback.bytes";
+  /** Blocks uploaded while logging, kept until replayed. */
+  public static final String WRITEBACK_BLOCKS = PREFIX + "writeback.blocks";
+  public static final String WRITEBACK_BLOCK_BYTES = PREFIX + "writeback.blockBytes";
+  /** Age of the oldest operation waiting for replay, seconds (0 when none). */
+  public static final String WRITEBACK_OLDEST_AGE_SECONDS = PREFIX + "writeback.oldestAgeSeconds";
+  /** Conflict records waiting for a decision. */
+  public static final String WRITEBACK_CONFLICTS = PREFIX + "writeback.conflicts";
+  /** Operations replayed to the origin (answered there). */
+  public static final String WRITEBACK_REPLAYED = PREFIX + "writeback.replayed";
+  /** Operations that cancelled out before replay (never sent). */
+  public static final String WRITEBACK_COALESCED = PREFIX + "writeback.coalesced";
 
   private final MetricRegistry registry = new MetricRegistry();
   private final Map<String, Meter> requests = new ConcurrentHashMap<>();
@@ -78,6 +93,8 @@ public final class ProxyMetrics {
   private final Counter resyncs = registry.counter(RESYNCS);
   private final Counter reconnects = registry.counter(LINK_RECONNECTS);
   private final Timer requestLatency = registry.timer(REQUEST_LATENCY);
+  private final Counter writeBackReplayed = registry.counter(WRITEBACK_REPLAYED);
+  private final Counter writeBackCoalesced = registry.counter(WRITEBACK_COALESCED);
 
   /** The registry, for exporters only. */
   public MetricRegistry registry() {
@@ -167,6 +184,16 @@ public final class ProxyMetrics {
 
   public void reconnect() {
     reconnects.inc();
+  }
+
+  /** {@code n} logged operations replayed to the origin. */
+  public void writeBackReplayed(int n) {
+    writeBackReplayed.inc(n);
+  }
+
+  /** {@code n} logged operations that cancelled out and were never sent. */
+  public void writeBackCoalesced(int n) {
+    writeBackCoalesced.inc(n);
   }
 
   /** Registers a gauge read on demand; {@code name} should be one of this class's constants. */
