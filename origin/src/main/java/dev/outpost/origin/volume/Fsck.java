@@ -9,6 +9,8 @@ import dev.outpost.origin.volume.TableCodecs.EntryKey;
 import dev.outpost.origin.volume.TableCodecs.NodeKey;
 import dev.outpost.protocol.FileType;
 import dev.outpost.store.BlockStoreStats;
+import dev.outpost.store.Codecs;
+import dev.outpost.store.LmdbStorage;
 import dev.outpost.store.ReadTxn;
 import dev.outpost.store.Table;
 import java.util.ArrayDeque;
@@ -33,37 +35,50 @@ final class Fsck {
   /** A root to check and who references it, for the message. */
   private record Referenced(RootRef root, String owner) {}
 
-  private final LmdbVolume v;
+  private final LmdbStorage storage;
+  private final VolumeMeta meta;
+  private final Journal journal;
+  private final Namespace namespace;
+  private final Snapshots snapshots;
+  private final Blocks blocks;
+  private final AppliedOperations applied;
   private final List<String> problems = new ArrayList<>();
   private long suppressed;
 
-  Fsck(LmdbVolume volume) {
-    this.v = volume;
+  Fsck(LmdbStorage storage, VolumeMeta meta, Journal journal, Namespace namespace, Snapshots snapshots,
+      Blocks blocks, AppliedOperations applied) {
+    this.storage = storage;
+    this.meta = meta;
+    this.journal = journal;
+    this.namespace = namespace;
+    this.snapshots = snapshots;
+    this.blocks = blocks;
+    this.applied = applied;
   }
 
   List<String> run() {
     Map<BlockId, Referenced> roots = new LinkedHashMap<>();
-    Map<Long, String> treeNames = v.storage.read(txn -> {
+    Map<Long, String> treeNames = storage.read(txn -> {
       Map<Long, String> names = new LinkedHashMap<>();
-      names.put(LmdbVolume.LIVE_TREE, "live tree");
-      long nextTree = v.getLong(txn, LmdbVolume.META_NEXT_TREE);
-      v.snapshots.scan(txn, Table.Direction.FORWARD, (name, s) -> {
-        if (s.tree() <= LmdbVolume.LIVE_TREE || s.tree() >= nextTree) {
+      names.put(Namespace.LIVE_TREE, "live tree");
+      long nextTree = meta.get(txn, VolumeMeta.NEXT_TREE);
+      snapshots.table.scan(txn, Table.Direction.FORWARD, (name, s) -> {
+        if (s.tree() <= Namespace.LIVE_TREE || s.tree() >= nextTree) {
           report("snapshot '" + name + "' has tree number " + s.tree() + " outside 1.." + (nextTree - 1));
         } else if (names.putIfAbsent(s.tree(), "snapshot '" + name + "'") != null) {
           report("snapshot '" + name + "' shares tree number " + s.tree() + " with " + names.get(s.tree()));
         }
         return true;
       });
-      checkJournal(txn);
+      journal.check(txn, this::report);
       checkOrphanTrees(txn, names);
-      v.applied.check(txn, this::report);
-      v.reservations.check(txn, v.getLong(txn, LmdbVolume.META_NEXT_INODE), this::report);
+      applied.check(txn, this::report);
+      namespace.reservations.check(txn, meta.get(txn, VolumeMeta.NEXT_INODE), this::report);
       return names;
     });
-    long nextInode = v.storage.read(txn -> v.getLong(txn, LmdbVolume.META_NEXT_INODE));
+    long nextInode = storage.read(txn -> meta.get(txn, VolumeMeta.NEXT_INODE));
     for (Map.Entry<Long, String> tree : treeNames.entrySet()) {
-      v.storage.read(txn -> {
+      storage.read(txn -> {
         checkTree(txn, tree.getKey(), tree.getValue(), nextInode, roots);
         return null;
       });
@@ -78,11 +93,11 @@ final class Fsck {
 
   private void checkTree(ReadTxn txn, long tree, String label, long nextInode, Map<BlockId, Referenced> roots) {
     Map<Long, InodeRecord> nodes = new HashMap<>();
-    v.inodes.scanPrefix(txn, dev.outpost.store.Codecs.SORTABLE_LONG, tree, Table.Direction.FORWARD, (k, rec) -> {
+    namespace.inodes.scanPrefix(txn, Codecs.SORTABLE_LONG, tree, Table.Direction.FORWARD, (k, rec) -> {
       nodes.put(k.inode(), rec);
       return true;
     });
-    InodeRecord root = nodes.get(LmdbVolume.ROOT_INODE);
+    InodeRecord root = nodes.get(Namespace.ROOT_INODE);
     if (root == null) {
       report(label + ": the root directory (inode 1) is missing");
     } else if (root.type() != FileType.DIRECTORY) {
@@ -90,7 +105,7 @@ final class Fsck {
     }
     Map<Long, List<Long>> children = new HashMap<>();
     Map<Long, String> linkedFrom = new HashMap<>();
-    v.dirents.scanPrefix(txn, dev.outpost.store.Codecs.SORTABLE_LONG, tree, Table.Direction.FORWARD, (k, child) -> {
+    namespace.dirents.scanPrefix(txn, Codecs.SORTABLE_LONG, tree, Table.Direction.FORWARD, (k, child) -> {
       String where = label + ": entry '" + k.name() + "' in inode " + k.parent();
       try {
         VolumePath.checkName(k.name());
@@ -109,7 +124,7 @@ final class Fsck {
       } else if (target.parent() != k.parent()) {
         report(where + " points to inode " + child + " whose parent is " + target.parent());
       }
-      if (child == LmdbVolume.ROOT_INODE) {
+      if (child == Namespace.ROOT_INODE) {
         report(where + " links the root directory");
       }
       String earlier = linkedFrom.putIfAbsent(child, where);
@@ -122,8 +137,8 @@ final class Fsck {
     Set<Long> reached = new HashSet<>();
     Deque<Long> todo = new ArrayDeque<>();
     if (root != null) {
-      reached.add(LmdbVolume.ROOT_INODE);
-      todo.push(LmdbVolume.ROOT_INODE);
+      reached.add(Namespace.ROOT_INODE);
+      todo.push(Namespace.ROOT_INODE);
     }
     while (!todo.isEmpty()) {
       for (long child : children.getOrDefault(todo.pop(), List.of())) {
@@ -157,43 +172,21 @@ final class Fsck {
     }
   }
 
-  private void checkJournal(ReadTxn txn) {
-    long oldest = v.getLong(txn, LmdbVolume.META_OLDEST_SEQ);
-    long current = v.getLong(txn, LmdbVolume.META_SEQ);
-    if (oldest < 1 || oldest > current + 1) {
-      report("journal: oldest retained seq " + oldest + " is outside 1.." + (current + 1));
-    }
-    long[] expected = {oldest};
-    v.journal.scan(txn, Table.Direction.FORWARD, (seq, e) -> {
-      if (seq != expected[0]) {
-        report("journal: expected seq " + expected[0] + " but found " + seq);
-      }
-      if (e.seq() != seq) {
-        report("journal: entry under key " + seq + " says seq " + e.seq());
-      }
-      expected[0] = seq + 1;
-      return true;
-    });
-    if (expected[0] != current + 1) {
-      report("journal: ends at seq " + (expected[0] - 1) + " but the current seq is " + current);
-    }
-  }
-
   /** Tree-scoped rows whose tree is neither live nor a snapshot: leftovers nobody reads or deletes. */
   private void checkOrphanTrees(ReadTxn txn, Map<Long, String> known) {
-    for (Table<?, ?> table : List.of(v.inodes, v.dirents)) {
+    for (Table<?, ?> table : List.of(namespace.inodes, namespace.dirents)) {
       long tree = Long.MIN_VALUE;
       while (true) {
         long[] found = {0};
         boolean[] any = {false};
-        if (table == v.inodes) {
-          v.inodes.scanFrom(txn, new NodeKey(tree, Long.MIN_VALUE), Table.Direction.FORWARD, (k, val) -> {
+        if (table == namespace.inodes) {
+          namespace.inodes.scanFrom(txn, new NodeKey(tree, Long.MIN_VALUE), Table.Direction.FORWARD, (k, val) -> {
             found[0] = k.tree();
             any[0] = true;
             return false;
           });
         } else {
-          v.dirents.scanFrom(txn, new EntryKey(tree, Long.MIN_VALUE, ""), Table.Direction.FORWARD, (k, val) -> {
+          namespace.dirents.scanFrom(txn, new EntryKey(tree, Long.MIN_VALUE, ""), Table.Direction.FORWARD, (k, val) -> {
             found[0] = k.tree();
             any[0] = true;
             return false;
@@ -218,7 +211,7 @@ final class Fsck {
     for (Referenced r : roots.values()) {
       String owner = r.owner();
       List<BlockId> data = new ArrayList<>();
-      v.trees.walk(r.root(), seen, new BlockTrees.Visitor() {
+      blocks.trees.walk(r.root(), seen, new BlockTrees.Visitor() {
         @Override
         public void block(BlockId id, int cipherLength, int level) {
           if (level == 0) {
@@ -236,10 +229,10 @@ final class Fsck {
           report(why.getMessage() + " (under " + owner + ")");
         }
       });
-      List<BlockId> absent = v.storage.read(txn -> {
+      List<BlockId> absent = storage.read(txn -> {
         List<BlockId> out = new ArrayList<>();
         for (BlockId id : data) {
-          if (!v.blocks.contains(txn, id)) {
+          if (!blocks.store.contains(txn, id)) {
             out.add(id);
           }
         }
@@ -254,18 +247,18 @@ final class Fsck {
   private void checkBlockStore() {
     long[] counted = {0, 0};
     List<BlockId> ids = new ArrayList<>();
-    v.blocks.forEachId((id, length) -> {
+    blocks.store.forEachId((id, length) -> {
       counted[0]++;
       counted[1] += length;
       ids.add(id);
     });
-    BlockStoreStats stats = v.blocks.stats();
+    BlockStoreStats stats = blocks.store.stats();
     if (stats.count() != counted[0] || stats.bytes() != counted[1]) {
       report("block store counters say " + stats.count() + " blocks, " + stats.bytes() + " bytes; a scan finds "
           + counted[0] + " blocks, " + counted[1] + " bytes");
     }
     for (BlockId id : ids) {
-      v.blocks.withBlock(id, cipher -> {
+      blocks.store.withBlock(id, cipher -> {
         BlockId actual = BlockIds.of(cipher);
         if (!actual.equals(id)) {
           report("block " + id.hex() + " hashes to " + actual.hex());
@@ -273,9 +266,9 @@ final class Fsck {
         return null;
       });
     }
-    v.storage.read(txn -> {
-      v.touches.scan(txn, Table.Direction.FORWARD, (id, at) -> {
-        if (!v.blocks.contains(txn, id)) {
+    storage.read(txn -> {
+      blocks.touches.scan(txn, Table.Direction.FORWARD, (id, at) -> {
+        if (!blocks.store.contains(txn, id)) {
           report("block-touch row for absent block " + id.hex());
         }
         return true;

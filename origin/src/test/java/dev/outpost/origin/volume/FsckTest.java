@@ -44,7 +44,7 @@ class FsckTest extends VolumeTestBase {
   void reportsADirentToAMissingInode() {
     long dir = volume.getAttr("", "/a").inode();
     volume.storage.write(txn -> {
-      volume.dirents.put(txn, new EntryKey(LmdbVolume.LIVE_TREE, dir, "ghost"), 9999L);
+      volume.namespace.dirents.put(txn, new EntryKey(Namespace.LIVE_TREE, dir, "ghost"), 9999L);
       return null;
     });
     assertThat(volume.fsck()).anySatisfy(p -> assertThat(p).contains("'ghost'").contains("missing inode 9999"));
@@ -53,10 +53,10 @@ class FsckTest extends VolumeTestBase {
   @Test
   void reportsAnUnreachableInodeAndAWrongParent() {
     volume.storage.write(txn -> {
-      volume.inodes.put(txn, new NodeKey(LmdbVolume.LIVE_TREE, 4000), new InodeRecord(FileType.FILE, 0644, 0, T0, 1,
-          Optional.empty(), "", 1));
-      volume.inodes.put(txn, new NodeKey(LmdbVolume.LIVE_TREE, file.inode()), new InodeRecord(FileType.FILE, 0644,
-          file.size(), T0, file.version(), file.root(), "", LmdbVolume.ROOT_INODE));
+      volume.namespace.inodes.put(txn, new NodeKey(Namespace.LIVE_TREE, 4000), new InodeRecord(FileType.FILE, 0644,
+          0, T0, 1, Optional.empty(), "", 1));
+      volume.namespace.inodes.put(txn, new NodeKey(Namespace.LIVE_TREE, file.inode()), new InodeRecord(FileType.FILE,
+          0644, file.size(), T0, file.version(), file.root(), "", Namespace.ROOT_INODE));
       return null;
     });
     assertThat(volume.fsck())
@@ -70,7 +70,7 @@ class FsckTest extends VolumeTestBase {
     long f = volume.getAttr("", "/empty").inode();
     long g = volume.getAttr("", "/g").inode();
     volume.storage.write(txn -> {
-      volume.dirents.put(txn, new EntryKey(LmdbVolume.LIVE_TREE, f, "child"), g);
+      volume.namespace.dirents.put(txn, new EntryKey(Namespace.LIVE_TREE, f, "child"), g);
       return null;
     });
     assertThat(volume.fsck())
@@ -82,14 +82,14 @@ class FsckTest extends VolumeTestBase {
   void reportsMissingBlocksInTheLiveTreeAndSnapshots() {
     SealedBlock data = content.blocks().stream().filter(b -> b.cipher()[0] != BlockFormat.INDEX).findFirst()
         .orElseThrow();
-    volume.blocks.delete(data.id());
-    volume.storage.write(txn -> volume.touches.delete(txn, data.id()));
+    volume.blocks.store.delete(data.id());
+    volume.storage.write(txn -> volume.blocks.touches.delete(txn, data.id()));
     assertThat(volume.fsck()).anySatisfy(p -> assertThat(p).contains("data block " + data.id().hex())
         .contains("is missing"));
 
     BlockId root = content.root().block();
-    volume.blocks.delete(root);
-    volume.storage.write(txn -> volume.touches.delete(txn, root));
+    volume.blocks.store.delete(root);
+    volume.storage.write(txn -> volume.blocks.touches.delete(txn, root));
     assertThat(volume.fsck()).anySatisfy(p -> assertThat(p).contains("index block " + root.hex())
         .contains("is missing"));
   }
@@ -98,10 +98,10 @@ class FsckTest extends VolumeTestBase {
   void reportsABlockThatDoesNotHashToItsIdAndAStrayTouchRow() {
     SealedBlock real = content("victim", 1).blocks().getFirst();
     BlockId wrongId = content("other", 1).blocks().getFirst().id();
-    volume.blocks.put(wrongId, ByteBuffer.wrap(real.cipher()));
+    volume.blocks.store.put(wrongId, ByteBuffer.wrap(real.cipher()));
     BlockId stray = content("stray", 1).blocks().getFirst().id();
     volume.storage.write(txn -> {
-      volume.touches.put(txn, stray, T0);
+      volume.blocks.touches.put(txn, stray, T0);
       return null;
     });
     assertThat(volume.fsck())
@@ -111,15 +111,15 @@ class FsckTest extends VolumeTestBase {
 
   @Test
   void reportsAGapInTheJournal() {
-    volume.storage.write(txn -> volume.journal.delete(txn, 3L));
+    volume.storage.write(txn -> volume.journal.table.delete(txn, 3L));
     assertThat(volume.fsck()).anySatisfy(p -> assertThat(p).contains("expected seq 3 but found 4"));
   }
 
   @Test
   void reportsABrokenSnapshotTree() {
     volume.storage.write(txn -> {
-      volume.inodes.delete(txn, new NodeKey(1, LmdbVolume.ROOT_INODE));
-      volume.inodes.put(txn, new NodeKey(77, 5), new InodeRecord(FileType.DIRECTORY, 0755, 0, T0, 1,
+      volume.namespace.inodes.delete(txn, new NodeKey(1, Namespace.ROOT_INODE));
+      volume.namespace.inodes.put(txn, new NodeKey(77, 5), new InodeRecord(FileType.DIRECTORY, 0755, 0, T0, 1,
           Optional.empty(), "", 1));
       return null;
     });

@@ -104,7 +104,7 @@ class InodeReservationsTest extends VolumeTestBase {
   void fsckReportsARangeReachingPastTheInodeCounter() {
     InodeRange r = volume.reserveInodes(PROXY, 5, T0);
     volume.storage.write(txn -> {
-      volume.putLong(txn, LmdbVolume.META_NEXT_INODE, r.first() + 2);
+      volume.meta.put(txn, VolumeMeta.NEXT_INODE, r.first() + 2);
       return null;
     });
     assertThat(volume.fsck()).anySatisfy(p -> assertThat(p).contains("inode reservation").contains("past the inode"));
