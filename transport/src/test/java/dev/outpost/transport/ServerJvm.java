@@ -13,7 +13,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A server program (outpost-origin, outpost-proxy) in a JVM of its own, started from this test JVM's java and
+ * A server program (outpost-origin, outpost-proxy, outpost mount) in a JVM of its own, started from this test JVM's java and
  * classpath with the flags of the checkout's {@code jvm.properties}: for tests where memory, signals or crashes
  * matter. Its stdout and stderr go to a log file. {@link #close} kills it if it is still running.
  */
@@ -102,6 +102,23 @@ public final class ServerJvm implements AutoCloseable {
     process.destroy();
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new IOException("still running " + timeout + " after SIGTERM: " + tail());
+    }
+    return process.exitValue();
+  }
+
+  /** Sends SIGTERM and returns at once (the shutdown hooks run); {@link #awaitExit} waits for the end. */
+  public void sigterm() {
+    process.destroy();
+  }
+
+  /**
+   * The exit status of a JVM that has ended.
+   *
+   * @throws IllegalStateException while it runs
+   */
+  public int exitValue() {
+    if (process.isAlive()) {
+      throw new IllegalStateException("pid " + process.pid() + " is still running");
     }
     return process.exitValue();
   }
