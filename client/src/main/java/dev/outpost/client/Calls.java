@@ -31,6 +31,7 @@ import dev.outpost.transport.ConnectionLostException;
 import dev.outpost.transport.Errors;
 import dev.outpost.transport.RpcLink;
 import io.netty.util.ReferenceCountUtil;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 
@@ -57,6 +58,16 @@ final class Calls {
   Calls(RpcLink link, OperationIds ids) {
     this.link = link;
     this.ids = ids;
+  }
+
+  /** See {@link RpcLink#cancellations()}. */
+  long cancellations() {
+    return link.cancellations();
+  }
+
+  /** See {@link RpcLink#cancelledSince}. */
+  Optional<OutpostException> cancelledSince(long count) {
+    return link.cancelledSince(count);
   }
 
   /**

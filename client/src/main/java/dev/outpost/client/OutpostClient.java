@@ -687,6 +687,18 @@ public final class OutpostClient implements AutoCloseable {
     return w;
   }
 
+  /**
+   * Fails every call now waiting for the server — for an answer, or for a connection — with UNAVAILABLE
+   * {@code why}, so the threads blocked in them return at once: reads, listings, uploads and commits in progress
+   * fail, and watches end ({@link ChangeListener#onError}). The client stays usable: later calls go out as usual.
+   * For one who cannot wait any longer, such as a mount being stopped while the server does not answer.
+   *
+   * <p><b>Warning:</b> a change already sent may still be applied by the server; look before retrying it.
+   */
+  public void cancelCalls(String why) {
+    link.cancelCalls(why);
+  }
+
   /** Stops reconnecting, closes the connection, fails calls waiting for it and destroys the key material. */
   @Override
   public void close() {

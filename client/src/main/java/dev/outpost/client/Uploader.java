@@ -30,6 +30,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Both requests are idempotent (a block is named by its content), so after a lost connection they are sent
  * again on the next one (see {@link Calls}) and an upload goes on across a reconnection.
  *
+ * <p>A {@link OutpostClient#cancelCalls cancel} fails the upload at the next block even when none of its
+ * requests is waiting (a run of blocks the server already has, such as zeros, sends nothing).
+ *
  * <p>{@link #add} and {@link #finish} are called from one writer thread; answers are handled on the event
  * loop, which never waits.
  */
@@ -46,9 +49,11 @@ final class Uploader {
   private final AtomicReference<OutpostException> failure = new AtomicReference<>();
   private final AtomicLong bytesUploaded = new AtomicLong();
   private final AtomicLong blocksUploaded = new AtomicLong();
+  private final long cancellationsAtStart;
 
   Uploader(Calls calls, long maxHeldBytes) {
     this.calls = calls;
+    this.cancellationsAtStart = calls.cancellations();
     this.heldKib = new Semaphore((int) Math.max(1024, maxHeldBytes >> 10));
   }
 
@@ -171,6 +176,7 @@ final class Uploader {
   }
 
   private void checkFailure() {
+    calls.cancelledSince(cancellationsAtStart).ifPresent(c -> failure.compareAndSet(null, c));
     OutpostException e = failure.get();
     if (e != null) {
       throw e;

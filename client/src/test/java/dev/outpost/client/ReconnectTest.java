@@ -317,6 +317,81 @@ class ReconnectTest {
   }
 
   @Test
+  void cancelCallsEndsACallStalledOnAServerThatDoesNotAnswerAndTheClientGoesOn() throws Exception {
+    Relay lan = relay();
+    OutpostClient client = client(origin.config(lan.address()));
+    client.write("/s", random(6, 1000), WriteOptions.DEFAULTS);
+    lan.holdReplies();
+    Future<FileAttr> stat = background.submit(() -> client.stat("/s"));
+    await(() -> lan.heldBytes() > 0); // answered by the origin, held back for ever
+
+    client.cancelCalls("stop requested");
+
+    assertCancelled(stat, "stop requested");
+    lan.cutAll(); // the stall ends; the client reconnects and serves again
+    assertThat(client.stat("/s").size()).isEqualTo(1000);
+  }
+
+  @Test
+  void cancelCallsEndsACallWaitingForTheConnectionAndReconnectionGoesOn() throws Exception {
+    Relay lan = relay();
+    // Only the cancel can end this wait within the class timeout.
+    OutpostClient client = client(origin.config(lan.address()).withConnectTimeout(Duration.ofMinutes(10)));
+    lan.refuse(true);
+    int attempts = lan.accepted();
+    lan.cutAll();
+    await(() -> lan.accepted() > attempts); // reconnecting, in vain
+    java.util.concurrent.atomic.AtomicReference<Thread> caller = new java.util.concurrent.atomic.AtomicReference<>();
+    Future<FileAttr> stat = background.submit(() -> {
+      caller.set(Thread.currentThread());
+      return client.stat("/");
+    });
+    await(() -> caller.get() != null && caller.get().getState() == Thread.State.WAITING); // parked on its call
+
+    client.cancelCalls("stop requested");
+
+    assertCancelled(stat, "stop requested");
+    lan.refuse(false);
+    assertThat(client.stat("/").type()).isEqualTo(FileType.DIRECTORY);
+  }
+
+  @Test
+  void cancelCallsEndsAnUploadThatHasNothingLeftToSend() throws Exception {
+    OutpostClient client = client(origin.config());
+    java.util.concurrent.atomic.AtomicLong read = new java.util.concurrent.atomic.AtomicLong();
+    // Zeros without end: after the first chunk every block is one the server has, so no request is in flight.
+    InputStream zeros = new InputStream() {
+      @Override
+      public int read() {
+        read.incrementAndGet();
+        return 0;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) {
+        java.util.Arrays.fill(b, off, off + len, (byte) 0);
+        read.addAndGet(len);
+        return len;
+      }
+    };
+    Future<WriteReport> write = background.submit(() -> client.write("/zeros", zeros, WriteOptions.DEFAULTS));
+    await(() -> read.get() > 64 << 20);
+
+    client.cancelCalls("stop requested");
+
+    assertCancelled(write, "stop requested");
+    assertThat(client.statIfExists("/zeros")).as("nothing committed").isEmpty();
+  }
+
+  private static void assertCancelled(Future<?> call, String why) {
+    assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
+        .satisfies(e -> assertThat(e.getCause()).isInstanceOfSatisfying(OutpostException.class, oe -> {
+          assertThat(oe.code()).isEqualTo(ErrorCode.UNAVAILABLE);
+          assertThat(oe.getMessage()).contains(why);
+        }));
+  }
+
+  @Test
   void closeDuringReconnectionReturnsPromptlyAndStopsReconnecting() throws Exception {
     Relay lan = relay();
     // A call would wait far longer than the class timeout for the connection: only close() can end it.

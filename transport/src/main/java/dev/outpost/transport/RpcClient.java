@@ -312,6 +312,18 @@ public final class RpcClient implements AutoCloseable {
     return pending.size();
   }
 
+  /**
+   * Fails every request of this connection still waiting for its answer — streams included — with {@code cause},
+   * now; the connection stays open and answers that come later are dropped. For a caller that must stop waiting
+   * (a mount being stopped while the server does not answer). Warning: the server may still carry out what was
+   * sent.
+   */
+  public void failPending(OutpostException cause) {
+    for (Integer id : pending.keySet()) {
+      fail(id, cause);
+    }
+  }
+
   @Override
   public void close() {
     closing("closed");

@@ -67,6 +67,9 @@ public final class RpcLink implements AutoCloseable {
     default void overdue(Generation g, boolean overdue) {}
   }
 
+  /** One {@link #cancelCalls}: its number and the failure it gave. */
+  private record Cancel(long number, OutpostException cause) {}
+
   private final EventLoopGroup group;
   private final InetSocketAddress remote;
   private final RpcClient.Options options;
@@ -76,6 +79,8 @@ public final class RpcLink implements AutoCloseable {
   private final List<Consumer<Generation>> upListeners = new CopyOnWriteArrayList<>();
   private final List<Listener> listeners = new CopyOnWriteArrayList<>();
   private final Object lock = new Object();
+  /** The latest {@link #cancelCalls} (number 0: none yet). */
+  private volatile Cancel lastCancel = new Cancel(0, null);
   private volatile Generation current;
   private volatile Welcome lastWelcome;
   private volatile boolean closed;
@@ -223,6 +228,47 @@ public final class RpcLink implements AutoCloseable {
   public void addListener(Listener listener) {
     listeners.add(listener);
     current().ifPresent(listener::up);
+  }
+
+  /**
+   * Fails, with UNAVAILABLE {@code why}, every request waiting for an answer on the live connection (streams and
+   * subscriptions included, see {@link RpcClient#failPending}) and every caller waiting for a connection. Nothing
+   * else changes: the connection stays, reconnection goes on, later calls are sent as usual. For a caller that
+   * cannot wait any longer, such as a mount being stopped while the server does not answer. Warning: the server
+   * may still carry out a request that was sent.
+   */
+  public void cancelCalls(String why) {
+    OutpostException cause = new OutpostException(ErrorCode.UNAVAILABLE, why);
+    CompletableFuture<Generation> waiting = null;
+    Generation g;
+    synchronized (lock) {
+      lastCancel = new Cancel(lastCancel.number() + 1, cause);
+      g = current;
+      if (!next.isDone()) {
+        waiting = next;
+        next = new CompletableFuture<>();
+      }
+    }
+    if (waiting != null) {
+      waiting.completeExceptionally(cause);
+    }
+    if (g != null) {
+      g.rpc().failPending(cause);
+    }
+  }
+
+  /**
+   * How many times {@link #cancelCalls} was called. Work made of many calls (an upload) notes it when it starts
+   * and asks {@link #cancelledSince} between calls, so a cancel also ends the parts that wait for nothing.
+   */
+  public long cancellations() {
+    return lastCancel.number();
+  }
+
+  /** The failure {@link #cancelCalls} gave, if it was called since {@link #cancellations()} was {@code count}. */
+  public Optional<OutpostException> cancelledSince(long count) {
+    Cancel c = lastCancel;
+    return c.number() > count ? Optional.of(c.cause()) : Optional.empty();
   }
 
   /** Stops reconnecting, fails those waiting for a connection and closes the current one. */
