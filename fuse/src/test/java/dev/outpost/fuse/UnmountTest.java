@@ -5,6 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -38,6 +46,32 @@ class UnmountTest extends MountFixture {
     mount.close();
     assertThat(OutpostMount.isMounted(mnt)).isFalse();
     mount.awaitUnmount();
+  }
+
+  @Test
+  void closeCommitsAFileStillOpenAndLeavesNoLibfuseThreadBehind() throws Exception {
+    FileChannel open = FileChannel.open(mnt.resolve("open.txt"), StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.WRITE);
+    open.write(ByteBuffer.wrap("kept at stop\n".getBytes(StandardCharsets.UTF_8)));
+    // The descriptor stays open across the stop, so the kernel sends libfuse's loop nothing that would end it.
+    mount.close();
+    assertThat(OutpostMount.isMounted(mnt)).isFalse();
+    // A loop still running now would be served through the upcall stubs jfuse has just freed.
+    assertThat(threadsRunning("org.cryptomator.jfuse", "loop")).as("libfuse loops still running").isEmpty();
+    // Its close flushes. Answered, it would have been served by a libfuse thread left running after close(),
+    // through upcall stubs jfuse has freed; with the session gone the kernel fails it (ENOTCONN).
+    assertThatThrownBy(open::close).isInstanceOf(IOException.class);
+    try (InputStream in = client.openRead("/open.txt")) {
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("kept at stop\n");
+    }
+  }
+
+  /** Threads whose stack is now in {@code method} of a class under {@code packagePrefix}. */
+  private static List<String> threadsRunning(String packagePrefix, String method) {
+    return Thread.getAllStackTraces().entrySet().stream()
+        .filter(e -> Arrays.stream(e.getValue())
+            .anyMatch(f -> f.getClassName().startsWith(packagePrefix) && f.getMethodName().equals(method)))
+        .map(e -> e.getKey().getName()).toList();
   }
 
   @Test
