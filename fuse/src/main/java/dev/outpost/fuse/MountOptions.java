@@ -19,14 +19,19 @@ import java.util.Optional;
  *     the directory is created 0700); empty = the JVM's temporary directory
  * @param allowOther let users other than the one mounting access the mount (needs user_allow_other in
  *     /etc/fuse.conf unless root)
+ * @param stopTimeout how long {@link OutpostMount#close()} waits for the server to answer the calls still running
+ *     and the commits of files still open; what is left then is cancelled (a running call fails EIO, an
+ *     uncommitted open file is lost, and the log says which). 0..{@link #MAX_STOP_TIMEOUT}
  */
 public record MountOptions(boolean readOnly, Duration kernelCacheTimeout, Optional<Path> libfusePath,
-    Optional<Path> spoolDir, boolean allowOther) {
+    Optional<Path> spoolDir, boolean allowOther, Duration stopTimeout) {
   /** Where Debian and Ubuntu install libfuse3 on x86-64. */
   public static final Path DEFAULT_LIBFUSE = Path.of("/usr/lib/x86_64-linux-gnu/libfuse3.so.3");
   public static final Duration MAX_KERNEL_CACHE_TIMEOUT = Duration.ofSeconds(60);
+  public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
+  public static final Duration MAX_STOP_TIMEOUT = Duration.ofHours(1);
   public static final MountOptions DEFAULTS = new MountOptions(false, Duration.ofSeconds(1), Optional.empty(),
-      Optional.empty(), false);
+      Optional.empty(), false, DEFAULT_STOP_TIMEOUT);
 
   public MountOptions {
     if (kernelCacheTimeout == null || kernelCacheTimeout.isNegative()
@@ -34,28 +39,36 @@ public record MountOptions(boolean readOnly, Duration kernelCacheTimeout, Option
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "kernelCacheTimeout: " + kernelCacheTimeout
           + " is not valid (expected 0.." + MAX_KERNEL_CACHE_TIMEOUT.toSeconds() + " s)");
     }
+    if (stopTimeout == null || stopTimeout.isNegative() || stopTimeout.compareTo(MAX_STOP_TIMEOUT) > 0) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "stopTimeout: " + stopTimeout
+          + " is not valid (expected 0.." + MAX_STOP_TIMEOUT.toSeconds() + " s)");
+    }
     libfusePath = libfusePath == null ? Optional.empty() : libfusePath;
     spoolDir = spoolDir == null ? Optional.empty() : spoolDir;
   }
 
   public MountOptions withReadOnly(boolean ro) {
-    return new MountOptions(ro, kernelCacheTimeout, libfusePath, spoolDir, allowOther);
+    return new MountOptions(ro, kernelCacheTimeout, libfusePath, spoolDir, allowOther, stopTimeout);
   }
 
   public MountOptions withKernelCacheTimeout(Duration timeout) {
-    return new MountOptions(readOnly, timeout, libfusePath, spoolDir, allowOther);
+    return new MountOptions(readOnly, timeout, libfusePath, spoolDir, allowOther, stopTimeout);
   }
 
   public MountOptions withLibfusePath(Path path) {
-    return new MountOptions(readOnly, kernelCacheTimeout, Optional.of(path), spoolDir, allowOther);
+    return new MountOptions(readOnly, kernelCacheTimeout, Optional.of(path), spoolDir, allowOther, stopTimeout);
   }
 
   public MountOptions withSpoolDir(Path dir) {
-    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, Optional.of(dir), allowOther);
+    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, Optional.of(dir), allowOther, stopTimeout);
   }
 
   public MountOptions withAllowOther(boolean allow) {
-    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, spoolDir, allow);
+    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, spoolDir, allow, stopTimeout);
+  }
+
+  public MountOptions withStopTimeout(Duration timeout) {
+    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, spoolDir, allowOther, timeout);
   }
 
   /** The library to load: the configured one, else {@link #DEFAULT_LIBFUSE}. */

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The FUSE operations of a mounted volume, on top of {@link OutpostClient}: paths in, errno out. Every callback
- * runs inside {@link #guard}, because an exception escaping a native upcall would end the JVM.
+ * runs inside {@link #guard}, because an exception escaping a native upcall would end the JVM, and passes the
+ * mount's {@link UpcallGate}: once the mount is stopping, a new callback is answered EIO at once.
  *
  * <p>Names: jfuse hands over the kernel's name bytes decoded as UTF-8 with replacement
  * ({@code MemorySegment.getString}), so bytes that are not UTF-8 arrive as U+FFFD and two different names would
@@ -61,7 +62,8 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   private final OutpostClient client;
   private final MountOptions options;
   private final ErrnoMapper errors;
-  private final KernelInvalidator kernel;
+  private final FuseSession session;
+  private final UpcallGate gate;
   private final AttrCache attrs;
   private final Path spoolDir;
   private final int uid;
@@ -71,12 +73,13 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   private final ConcurrentHashMap<Long, OpenFile> handles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
 
-  OutpostFileSystem(OutpostClient client, MountOptions options, Errno errno, KernelInvalidator kernel, Path spoolDir,
-      int uid, int gid) {
+  OutpostFileSystem(OutpostClient client, MountOptions options, Errno errno, FuseSession session, UpcallGate gate,
+      Path spoolDir, int uid, int gid) {
     this.client = client;
     this.options = options;
     this.errors = new ErrnoMapper(errno);
-    this.kernel = kernel;
+    this.session = session;
+    this.gate = gate;
     // While the change stream is live it drops changed entries at once; the lifetime only bounds the damage of
     // an event that never arrives.
     this.attrs = new AttrCache(60_000_000_000L);
@@ -119,23 +122,50 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   @Override
   public void init(FuseConnInfo conn, FuseConfig config) {
     guard("init", "/", () -> {
-      kernel.capture();
+      session.capture();
       return 0;
     });
   }
 
-  /** Commits what open handles still hold (the kernel released them without a flush) and drops them. */
-  void closeAll() {
+  /**
+   * At stop, once no callback runs: commits what each open file holds that the origin has not seen (the kernel
+   * did not flush it, or a process still has it open), one after another while {@code deadlineNanos} is ahead —
+   * the mount cancels a commit still waiting for the server then. Every handle is closed afterwards, committed or
+   * not; what is lost is logged with its size.
+   *
+   * @param late why a handle left once the deadline passed is not committed
+   */
+  void commitOpenFiles(long deadlineNanos, String late) {
     for (OpenFile f : List.copyOf(handles.values())) {
       try {
-        f.commit();
-      } catch (OutpostException e) {
-        log.warn("{}: changes not committed at unmount: {}", f.path(), e.toString());
+        Optional<long[]> pending = f.pendingSizeAndMtime();
+        if (pending.isEmpty()) {
+          continue;
+        }
+        if (System.nanoTime() - deadlineNanos >= 0) {
+          lost(f, pending.get()[0], late);
+          continue;
+        }
+        try {
+          f.commit().ifPresent(a -> log.info("{}: committed at stop ({} bytes)", f.path(), a.size()));
+        } catch (OutpostException e) {
+          lost(f, pending.get()[0], e.getMessage());
+        }
       } finally {
         f.close();
         handles.remove(f.handle());
       }
     }
+  }
+
+  /** Open handles (a stop that could not wait for its callbacks leaves them as they are). */
+  int openFiles() {
+    return handles.size();
+  }
+
+  private static void lost(OpenFile f, long bytes, String why) {
+    log.warn("{}: {} bytes written through the mount were not committed at stop and are lost: {}", f.path(), bytes,
+        why);
   }
 
   // ---------------------------------------------------------------- change stream
@@ -153,28 +183,28 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
           newVersion(e.path(), e.version(), null);
         }
         attrs.invalidate(e.path());
-        kernel.invalidate(e.path());
+        session.invalidate(e.path());
       }
       case CREATED -> {
         attrs.invalidate(e.path());
         attrs.invalidate(VolumePath.parent(e.path()));
-        kernel.invalidate(VolumePath.parent(e.path()));
+        session.invalidate(VolumePath.parent(e.path()));
       }
       case REMOVED -> {
         attrs.invalidateTree(e.path());
         attrs.invalidate(VolumePath.parent(e.path()));
-        kernel.invalidate(e.path());
-        kernel.invalidate(VolumePath.parent(e.path()));
+        session.invalidate(e.path());
+        session.invalidate(VolumePath.parent(e.path()));
       }
       case RENAMED -> {
         attrs.invalidateTree(e.fromPath());
         attrs.invalidateTree(e.path());
         attrs.invalidate(VolumePath.parent(e.fromPath()));
         attrs.invalidate(VolumePath.parent(e.path()));
-        kernel.invalidate(e.fromPath());
-        kernel.invalidate(e.path());
-        kernel.invalidate(VolumePath.parent(e.fromPath()));
-        kernel.invalidate(VolumePath.parent(e.path()));
+        session.invalidate(e.fromPath());
+        session.invalidate(e.path());
+        session.invalidate(VolumePath.parent(e.fromPath()));
+        session.invalidate(VolumePath.parent(e.path()));
       }
     }
   }
@@ -183,7 +213,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   public void onResync(long currentSeq) {
     log.info("change stream resynchronised at {}: dropping every cached attribute", currentSeq);
     attrs.clear();
-    kernel.invalidate(VolumePath.ROOT);
+    session.invalidate(VolumePath.ROOT);
     attrs.setEnabled(true); // live again (after a reconnection, no onStart precedes this)
   }
 
@@ -197,6 +227,12 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
 
   @Override
   public void onError(OutpostException error) {
+    if (gate.isShut()) {
+      // The mount is stopping (its cancel of waiting calls ends the stream too): nothing to warn about.
+      log.debug("change stream ended while stopping: {}", error.toString());
+      attrs.setEnabled(false);
+      return;
+    }
     // Without the stream nothing would drop a stale entry: ask the origin every time from now on (the kernel
     // still caches for the mount's kernel cache timeout).
     log.warn("change stream ended ({}); attributes are no longer cached by the mount", error.toString());
@@ -606,18 +642,22 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   }
 
   private int guardWrite(String op, String path, IntSupplier body) {
-    if (refusal != 0) {
-      return refusal;
-    }
-    return guard(op, path, body);
+    return guard(op, path, () -> refusal != 0 ? refusal : body.getAsInt());
   }
 
-  /** Runs a callback: Outpost errors become their errno, anything else EIO and a log line, never an exception. */
+  /**
+   * Runs a callback: Outpost errors become their errno, anything else EIO and a log line, never an exception.
+   * While the mount stops it is EIO at once (the gate is shut): the volume is going away, and the error is the one
+   * every program already handles as "the call failed".
+   */
   private int guard(String op, String path, IntSupplier body) {
-    if (Utf8.mayBeLossy(path)) {
-      return errors.eilseq();
+    if (!gate.enter()) {
+      return errors.eio();
     }
     try {
+      if (Utf8.mayBeLossy(path)) {
+        return errors.eilseq();
+      }
       return body.getAsInt();
     } catch (OutpostException e) {
       if (log.isDebugEnabled()) {
@@ -627,6 +667,8 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
     } catch (Throwable t) {
       log.error("{} {} failed unexpectedly", op, path, t);
       return errors.eio();
+    } finally {
+      gate.exit();
     }
   }
 }

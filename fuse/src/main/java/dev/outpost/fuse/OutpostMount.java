@@ -11,8 +11,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -46,29 +49,54 @@ import org.slf4j.LoggerFactory;
  * without it, libfuse's {@code auto_unmount} helper (fusermount3) unmounts, but uncommitted writes are lost. The
  * client stays the caller's: close it after the mount.
  *
+ * <p>Stopping goes in order, so that no libfuse thread is inside Java when jfuse frees the upcall stubs (one that
+ * is crashes the JVM): new FUSE calls are refused (EIO); those running get {@link MountOptions#stopTimeout()} to
+ * finish, then the client calls they wait for are cancelled ({@link OutpostClient#cancelCalls}) and they fail
+ * EIO; open files are committed while that time lasts (what is not is logged as lost); then the loop is ended,
+ * the volume unmounted, and libfuse's threads joined.
+ *
  * <p>Thread-safe. {@link #close()} is idempotent.
  */
 public final class OutpostMount implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(OutpostMount.class);
   private static final long UNMOUNT_POLL_MILLIS = 500;
+  /** While stopping, past the stop timeout: how often calls still waiting for the server are cancelled. */
+  private static final long CANCEL_EVERY_MILLIS = 100;
+  /** How long cancelled calls get to leave Java before the stop gives up waiting for them. */
+  private static final long CANCELLED_LEAVE_MILLIS = 5_000;
+  /** How long the stop waits for a request to reach libfuse's workers once their loop is told to end. */
+  private static final long WAKE_MILLIS = 2_000;
+  private static final long WAKE_LOOKUP_EVERY_MILLIS = 200;
+  private static final long WAKE_POLL_MILLIS = 5;
+  /** Mounts of this JVM one at a time, so each knows which of jfuse's threads runs its loop. */
+  private static final Object MOUNTING = new Object();
 
   private final Path mountPoint;
+  private final OutpostClient client;
+  private final MountOptions options;
   private final Fuse fuse;
   private final OutpostFileSystem fs;
-  private final KernelInvalidator kernel;
+  private final FuseSession session;
+  private final UpcallGate gate;
   private final Watch watch;
   private final Path spoolDir;
+  /** The thread jfuse runs libfuse's loop on, if it was found. */
+  private final Optional<Thread> loop;
   private final CountDownLatch unmounted = new CountDownLatch(1);
   private boolean closed;
 
-  private OutpostMount(Path mountPoint, Fuse fuse, OutpostFileSystem fs, KernelInvalidator kernel, Watch watch,
-      Path spoolDir) {
+  private OutpostMount(Path mountPoint, OutpostClient client, MountOptions options, Fuse fuse, OutpostFileSystem fs,
+      FuseSession session, UpcallGate gate, Watch watch, Path spoolDir, Optional<Thread> loop) {
     this.mountPoint = mountPoint;
+    this.client = client;
+    this.options = options;
     this.fuse = fuse;
     this.fs = fs;
-    this.kernel = kernel;
+    this.session = session;
+    this.gate = gate;
     this.watch = watch;
     this.spoolDir = spoolDir;
+    this.loop = loop;
   }
 
   /**
@@ -104,17 +132,24 @@ public final class OutpostMount implements AutoCloseable {
     Watch watch = null;
     Fuse fuse = null;
     try {
-      KernelInvalidator kernel = new KernelInvalidator(libfuse);
+      FuseSession session = new FuseSession(libfuse);
+      UpcallGate gate = new UpcallGate();
       FuseBuilder builder = Fuse.builder();
       builder.setLibraryPath(libfuse.toString());
-      OutpostFileSystem fs = new OutpostFileSystem(client, options, builder.errno(), kernel, spool, currentId("uid"),
-          currentId("gid"));
+      OutpostFileSystem fs = new OutpostFileSystem(client, options, builder.errno(), session, gate, spool,
+          currentId("uid"), currentId("gid"));
       fuse = builder.build(fs);
       // Subscribe before mounting, so nothing that changes while the mount starts is missed.
       watch = client.watch(VolumePath.ROOT, client.welcome().journalSeq(), fs);
-      fuse.mount("outpost", at, fuseFlags(client, options));
+      Optional<Thread> loop;
+      synchronized (MOUNTING) {
+        Set<Thread> before = Thread.getAllStackTraces().keySet();
+        fuse.mount("outpost", at, fuseFlags(client, options));
+        loop = Thread.getAllStackTraces().keySet().stream().filter(t -> !before.contains(t))
+            .filter(OutpostMount::inJfuseLoop).findFirst();
+      }
       log.info("mounted volume {} at {}{}", client.welcome().volume(), at, options.readOnly() ? " (read-only)" : "");
-      return new OutpostMount(at, fuse, fs, kernel, watch, spool);
+      return new OutpostMount(at, client, options, fuse, fs, session, gate, watch, spool, loop);
     } catch (FuseMountFailedException | RuntimeException | UnsatisfiedLinkError e) {
       if (watch != null) {
         watch.close();
@@ -154,8 +189,11 @@ public final class OutpostMount implements AutoCloseable {
   }
 
   /**
-   * Stops following changes, unmounts (waiting for the FUSE threads to finish), commits what open files still
-   * hold and removes the spool directory. Idempotent; safe from a shutdown hook.
+   * Stops the mount, in order: refuses new FUSE calls (EIO); gives those running, and the commits of what open
+   * files still hold, {@link MountOptions#stopTimeout()} to get their answers from the server, then cancels the
+   * client calls still waiting (the FUSE calls fail EIO, the open files not committed are logged as lost); stops
+   * following changes; ends libfuse's loop, unmounts and waits for libfuse's threads; removes the spool
+   * directory. Idempotent; safe from a shutdown hook. Returns within about the stop timeout plus a few seconds.
    */
   @Override
   public void close() {
@@ -165,25 +203,139 @@ public final class OutpostMount implements AutoCloseable {
       }
       closed = true;
     }
+    long startNanos = System.nanoTime();
+    long deadlineNanos = startNanos + options.stopTimeout().toNanos();
+    gate.shut();
+    session.stopInvalidating();
+    String late = "the server did not answer within the stop timeout of " + options.stopTimeout().toMillis() + " ms";
+    Thread canceller = Thread.ofPlatform().name("outpost-stop-cancel").daemon()
+        .start(() -> cancelFrom(deadlineNanos, late));
+    boolean idle;
+    try {
+      if (gate.awaitIdle(deadlineNanos)) {
+        // Nothing runs that could change an open file while it is committed.
+        fs.commitOpenFiles(deadlineNanos, late);
+      }
+      closeWatch();
+      idle = gate.awaitIdle(Math.max(deadlineNanos, System.nanoTime())
+          + TimeUnit.MILLISECONDS.toNanos(CANCELLED_LEAVE_MILLIS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      idle = gate.running() == 0;
+    } finally {
+      canceller.interrupt();
+    }
+    if (idle) {
+      unmountAndJoin();
+      // What the calls that ran past the deadline left open was not committed: it is logged as lost.
+      fs.commitOpenFiles(deadlineNanos, late);
+      deleteTree(spoolDir);
+    } else {
+      abandon(startNanos);
+      // Unlinked under the running calls (their descriptors stay valid): no plaintext is left behind.
+      deleteTree(spoolDir);
+    }
+    unmounted.countDown();
+    log.info("unmounted {} in {} ms", mountPoint, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
+  }
+
+  /** Runs on its own thread: from the deadline on, fails the client calls still waiting, until interrupted. */
+  private void cancelFrom(long deadlineNanos, String why) {
+    try {
+      TimeUnit.NANOSECONDS.sleep(deadlineNanos - System.nanoTime());
+      log.warn("stopping {}: {}; cancelling the calls still waiting for it ({} FUSE calls running)", mountPoint, why,
+          gate.running());
+      while (true) {
+        client.cancelCalls("cancelled: the mount at " + mountPoint + " is stopping and " + why
+            + " (a change may or may not have been applied)");
+        Thread.sleep(CANCEL_EVERY_MILLIS);
+      }
+    } catch (InterruptedException e) {
+      // The stop has what it waited for.
+    }
+  }
+
+  private void closeWatch() {
     try {
       watch.close();
     } catch (RuntimeException e) {
       log.debug("closing the change watch failed: {}", e.toString());
     }
-    // Invalidations must stop before libfuse frees the session.
-    kernel.disable();
+  }
+
+  /**
+   * With no FUSE call in Java: ends libfuse's loop, unmounts, and lets jfuse free the session and the upcall stubs
+   * once the loop has joined its threads. libfuse ends the loop only when a worker handles a request after
+   * {@code fuse_exit}; while a process still holds the file system (an open file, a working directory) the kernel
+   * may send none, and jfuse would free the stubs after 10 s under workers still waiting for requests: the next
+   * one would crash the JVM. So the mount looks up a name that does not exist (again every 200 ms, each on a
+   * thread of its own) until jfuse's loop thread has left the loop — or, if that thread was not found at mount,
+   * until the gate has turned a request away since {@code fuse_exit}. A lookup that finds the loop ended waits for
+   * the connection's end, when jfuse releases it.
+   */
+  private void unmountAndJoin() {
+    if (session.exitLoop() && isMounted(mountPoint)) {
+      // Read after fuse_exit: a worker that is refused from now on checks for the exit afterwards.
+      long refusedBefore = gate.refused();
+      long startNanos = System.nanoTime();
+      long nextLookupNanos = startNanos;
+      try {
+        while (loop.map(OutpostMount::inJfuseLoop).orElseGet(() -> gate.refused() == refusedBefore)) {
+          long now = System.nanoTime();
+          if (now - startNanos >= TimeUnit.MILLISECONDS.toNanos(WAKE_MILLIS)) {
+            log.warn("libfuse's loop did not end within {} ms of fuse_exit; unmounting anyway", WAKE_MILLIS);
+            break;
+          }
+          if (now - nextLookupNanos >= 0) {
+            Path absent = mountPoint.resolve(".outpost-stopping-" + now);
+            Thread.ofPlatform().name("outpost-stop-wake").daemon().start(() -> Files.exists(absent));
+            nextLookupNanos = now + TimeUnit.MILLISECONDS.toNanos(WAKE_LOOKUP_EVERY_MILLIS);
+          }
+          Thread.sleep(WAKE_POLL_MILLIS);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    session.release();
     closeQuietly(fuse);
-    fs.closeAll();
-    deleteTree(spoolDir);
-    unmounted.countDown();
-    log.info("unmounted {}", mountPoint);
+  }
+
+  /**
+   * FUSE calls are still in Java after their calls were cancelled (stuck in local work): freeing the upcall stubs
+   * would crash the JVM, so jfuse is not closed. The mount point is detached and the loop told to end; libfuse's
+   * threads and memory stay until the process ends. Open files are not touched (a running call may hold one).
+   */
+  private void abandon(long startNanos) {
+    log.error("stopping {}: {} FUSE calls still running {} ms after the stop began; detaching the mount point and "
+        + "leaving libfuse's session to the end of the process; {} open files not committed are lost", mountPoint,
+        gate.running(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos), fs.openFiles());
+    session.exitLoop();
+    session.release();
+    try {
+      Process p = new ProcessBuilder("fusermount3", "-u", "-z", mountPoint.toString()).redirectErrorStream(true)
+          .start();
+      if (!p.waitFor(10, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    } catch (IOException e) {
+      log.warn("cannot detach {}: {}", mountPoint, e.toString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Whether {@code t} runs libfuse's loop now (jfuse 0.7.1: {@code FuseMountImpl.loop} on its jfuse-main thread). */
+  private static boolean inJfuseLoop(Thread t) {
+    return t.isAlive() && Arrays.stream(t.getStackTrace())
+        .anyMatch(f -> f.getClassName().startsWith("org.cryptomator.jfuse.") && f.getMethodName().equals("loop"));
   }
 
   private static void closeQuietly(Fuse fuse) {
     try {
       fuse.close();
     } catch (TimeoutException e) {
-      log.warn("the FUSE loop did not stop in time; the mount may need: fusermount3 -u");
+      log.warn("libfuse's loop did not end within 10 s of the unmount; jfuse freed its session anyway");
     } catch (RuntimeException e) {
       log.warn("unmount failed: {}", e.toString());
     }
