@@ -4,7 +4,9 @@ import dev.outpost.client.OutpostClient;
 import dev.outpost.fuse.MountOptions;
 import dev.outpost.fuse.OutpostMount;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -16,7 +18,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "mount", mixinStandardHelpOptions = true,
     description = "Mount the volume with FUSE until Ctrl-C (or SIGTERM, or fusermount3 -u): ordinary programs "
         + "read and write it; writes are committed on close/fsync, changes from others show up at once.",
-    footer = {"%nExample:", "  outpost mount 127.0.0.1:7443 /mnt/projects --config client.yaml",
+    footer = {"%nStopping refuses new calls (EIO), gives running calls and files still open --stop-timeout to get "
+        + "their answers, cancels what still waits for the server (an open file not committed then is lost, and "
+        + "the log says which), unmounts, and exits 143 after SIGTERM, 130 after Ctrl-C, 0 after fusermount3 -u.",
+        "%nExample:", "  outpost mount 127.0.0.1:7443 /mnt/projects --config client.yaml",
         "  outpost mount 127.0.0.1:7443 /mnt/projects --read-only --config client.yaml"})
 final class MountCommand implements Callable<Integer> {
   @Mixin
@@ -38,11 +43,24 @@ final class MountCommand implements Callable<Integer> {
       + "(a read-only token is refused with EACCES even without it).")
   boolean readOnly;
 
+  @Option(names = "--stop-timeout", paramLabel = "SECONDS", description = "How long stopping waits for the "
+      + "server to answer running calls and take files still open (default "
+      + MountOptions.DEFAULT_STOP_TIMEOUT_SECONDS + "; 0.." + MountOptions.MAX_STOP_TIMEOUT_SECONDS + ").")
+  Long stopTimeoutSeconds;
+
   @Override
   public Integer call() throws Exception {
+    MountOptions mountOptions = MountOptions.DEFAULTS.withReadOnly(readOnly);
+    if (stopTimeoutSeconds != null) {
+      if (stopTimeoutSeconds < 0 || stopTimeoutSeconds > MountOptions.MAX_STOP_TIMEOUT_SECONDS) {
+        throw new CommandLine.ParameterException(spec.commandLine(), "--stop-timeout: " + stopTimeoutSeconds
+            + " is not valid (expected 0.." + MountOptions.MAX_STOP_TIMEOUT_SECONDS + " seconds)");
+      }
+      mountOptions = mountOptions.withStopTimeout(Duration.ofSeconds(stopTimeoutSeconds));
+    }
     options.server = address;
     try (OutpostClient client = options.connect(spec.commandLine());
-        OutpostMount mount = OutpostMount.mount(client, mountPoint, MountOptions.DEFAULTS.withReadOnly(readOnly))) {
+        OutpostMount mount = OutpostMount.mount(client, mountPoint, mountOptions)) {
       // SIGINT/SIGTERM run shutdown hooks: unmount there so no stale mount is left behind.
       Thread unmount = new Thread(mount::close, "outpost-unmount");
       Runtime.getRuntime().addShutdownHook(unmount);

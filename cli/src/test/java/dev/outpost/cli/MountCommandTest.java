@@ -51,6 +51,16 @@ class MountCommandTest {
     }
   }
 
+  @Test
+  void aStopTimeoutOutOfRangeIsAUsageError() {
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code = new OutpostMain(System.out, new PrintStream(err, true, StandardCharsets.UTF_8), false)
+        .run("mount", "127.0.0.1:1", "/nonexistent", "--stop-timeout", "3601", "--token", "t", "--key-file", "k");
+    assertThat(code).isEqualTo(OutpostMain.EXIT_USAGE);
+    assertThat(err.toString(StandardCharsets.UTF_8))
+        .contains("--stop-timeout: 3601 is not valid (expected 0..3600 seconds)");
+  }
+
   private static int run(String... args) {
     return new OutpostMain(System.out, System.err, false).run(args);
   }

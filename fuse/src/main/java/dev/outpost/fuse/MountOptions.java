@@ -28,8 +28,10 @@ public record MountOptions(boolean readOnly, Duration kernelCacheTimeout, Option
   /** Where Debian and Ubuntu install libfuse3 on x86-64. */
   public static final Path DEFAULT_LIBFUSE = Path.of("/usr/lib/x86_64-linux-gnu/libfuse3.so.3");
   public static final Duration MAX_KERNEL_CACHE_TIMEOUT = Duration.ofSeconds(60);
-  public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(10);
-  public static final Duration MAX_STOP_TIMEOUT = Duration.ofHours(1);
+  public static final long DEFAULT_STOP_TIMEOUT_SECONDS = 10;
+  public static final long MAX_STOP_TIMEOUT_SECONDS = 3600;
+  public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(DEFAULT_STOP_TIMEOUT_SECONDS);
+  public static final Duration MAX_STOP_TIMEOUT = Duration.ofSeconds(MAX_STOP_TIMEOUT_SECONDS);
   public static final MountOptions DEFAULTS = new MountOptions(false, Duration.ofSeconds(1), Optional.empty(),
       Optional.empty(), false, DEFAULT_STOP_TIMEOUT);
 
