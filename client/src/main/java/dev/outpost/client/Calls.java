@@ -9,6 +9,7 @@ import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.HasBlocks;
 import dev.outpost.protocol.Hello;
 import dev.outpost.protocol.LeaseAcquire;
+import dev.outpost.protocol.LeaseList;
 import dev.outpost.protocol.LeaseRelease;
 import dev.outpost.protocol.LeaseRenew;
 import dev.outpost.protocol.ListBlocks;
@@ -104,7 +105,7 @@ final class Calls {
   static boolean replayable(Request r) {
     return switch (r) {
       case GetAttr _, Lookup _, ReadDir _, ReadLink _, GetBlocks _, HasBlocks _, PutBlock _, ListBlocks _,
-          SnapshotList _, Ping _ -> true;
+          SnapshotList _, LeaseList _, Ping _ -> true;
       case Mutation m -> !m.op().isNone();
       case LeaseAcquire _, LeaseRenew _, LeaseRelease _, SnapshotCreate _, SnapshotDelete _ -> false;
       // A second reservation takes a second range.

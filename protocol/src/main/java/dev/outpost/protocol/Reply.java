@@ -8,6 +8,6 @@ public sealed interface Reply extends Message
     permits Ok, ErrorReply, Welcome, Attached, Pong,
         AttrReply, DirPage, LinkTarget, InodeRange,
         BlockData, BlockMissing, MissingBlocks,
-        LeaseGrant, LeaseRecall,
+        LeaseGrant, LeaseRecall, Leases,
         SubscribeAck, ChangeEvent, Resync,
         Snapshots, BlockRefs {}

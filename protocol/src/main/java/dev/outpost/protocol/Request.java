@@ -5,6 +5,6 @@ public sealed interface Request extends Message
     permits Hello, Attach, Detach, Ping,
         GetAttr, Lookup, ReadDir, ReadLink, Mutation, ReserveInodes,
         GetBlocks, HasBlocks, PutBlock,
-        LeaseAcquire, LeaseRenew, LeaseRelease,
+        LeaseAcquire, LeaseRenew, LeaseRelease, LeaseList,
         Subscribe, Unsubscribe,
         SnapshotList, SnapshotCreate, SnapshotDelete, ListBlocks {}

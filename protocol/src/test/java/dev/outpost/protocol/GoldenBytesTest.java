@@ -64,7 +64,16 @@ class GoldenBytesTest {
                 + "00000000000003E8 0000000000000003 00 0000 0000018BCFE56800"),
         Arguments.of(Frame.of(9, new DirPage(List.of(), false)),
             // length   type flags request  session  count    more staleSinceMillis (0: current)
-            "00000019 8011 0000 00000009 00000000 00000000 00 0000000000000000"));
+            "00000019 8011 0000 00000009 00000000 00000000 00 0000000000000000"),
+        Arguments.of(Frame.of(10, new LeaseList("/a", 7, 256)),
+            // length   type flags request  session  path "/a"  afterToken        maxEntries
+            "0000001A 0043 0000 0000000A 00000000 00022F61 0000000000000007 0100"),
+        Arguments.of(Frame.of(11, new Leases(List.of(new LeaseInfo("/a", LeaseMode.SHARED, true, 9, "bo",
+                1_700_000_000_000L, true)), false, 0)),
+            // length   type flags request  session  count    path "/a"  mode subtree token
+            "00000034 8042 0000 0000000B 00000000 00000001 00022F61 02 01 0000000000000009 "
+                // holder "bo" expiresAtMillis  recalled more staleSinceMillis
+                + "0002626F 0000018BCFE56800 01 00 0000000000000000"));
   }
 
   @Test

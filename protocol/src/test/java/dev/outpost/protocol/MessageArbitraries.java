@@ -94,6 +94,10 @@ final class MessageArbitraries {
     m.put(LeaseRenew.class, Combinators.combine(path, positive, positive).as(LeaseRenew::new));
     m.put(LeaseRelease.class, Combinators.combine(path, positive).as(LeaseRelease::new));
     m.put(LeaseRecall.class, Combinators.combine(path, positive).as(LeaseRecall::new));
+    m.put(LeaseList.class, Combinators.combine(path, nonNegative, Arbitraries.integers().between(1,
+        LeaseList.MAX_ENTRIES)).as(LeaseList::new));
+    m.put(Leases.class, Combinators.combine(leaseInfos().list().ofMaxSize(10), Arbitraries.of(true, false),
+        staleSince).as(Leases::new));
 
     m.put(Subscribe.class, Combinators.combine(nonNegative, path).as(Subscribe::new));
     m.put(SubscribeAck.class, nonNegative.map(SubscribeAck::new));
@@ -110,6 +114,12 @@ final class MessageArbitraries {
     m.put(ListBlocks.class, Combinators.combine(snap, path).as(ListBlocks::new));
     m.put(BlockRefs.class, blockRefs().list().ofMaxSize(40).map(BlockRefs::new));
     return m;
+  }
+
+  static Arbitrary<LeaseInfo> leaseInfos() {
+    return Combinators.combine(paths(), Arbitraries.of(LeaseMode.class), Arbitraries.of(true, false),
+        Arbitraries.longs().greaterOrEqual(1), text(), Arbitraries.longs(), Arbitraries.of(true, false))
+        .as(LeaseInfo::new);
   }
 
   /** Any message, every type equally likely. */

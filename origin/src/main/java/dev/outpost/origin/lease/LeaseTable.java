@@ -4,8 +4,11 @@ import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.core.VolumePath;
 import dev.outpost.protocol.LeaseGrant;
+import dev.outpost.protocol.LeaseInfo;
+import dev.outpost.protocol.LeaseList;
 import dev.outpost.protocol.LeaseMode;
 import dev.outpost.protocol.LeaseRecall;
+import dev.outpost.protocol.Leases;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -65,6 +68,11 @@ public final class LeaseTable {
 
     LeaseGrant grant() {
       return new LeaseGrant(path, mode, token, expiresAtMillis);
+    }
+
+    LeaseInfo info() {
+      return new LeaseInfo(path, mode, subtree, token, holder.subject(), expiresAtMillis,
+          recalled);
     }
   }
 
@@ -189,6 +197,30 @@ public final class LeaseTable {
           + exclusive.holder.subject() + " until " + Instant.ofEpochMilli(exclusive.expiresAtMillis)
           + " (token " + exclusive.token + ")");
     }
+  }
+
+  /**
+   * The live leases overlapping {@code path} as a subtree (on it, below it, and subtree leases on its ancestors),
+   * with tokens above {@code afterToken}, in token order: at most {@code maxEntries}, {@code more} if others
+   * follow.
+   */
+  public synchronized Leases list(String path, long afterToken, int maxEntries) {
+    long now = clock.millis();
+    TreeMap<Long, Entry> byToken = new TreeMap<>();
+    for (Entry e : overlapping(path, true)) {
+      if (e.expiresAtMillis > now && e.token > afterToken) {
+        byToken.put(e.token, e);
+      }
+    }
+    int n = Math.min(Math.min(maxEntries, LeaseList.MAX_ENTRIES), byToken.size());
+    List<LeaseInfo> page = new ArrayList<>(n);
+    for (Entry e : byToken.values()) {
+      if (page.size() == n) {
+        break;
+      }
+      page.add(e.info());
+    }
+    return new Leases(page, byToken.size() > n, 0);
   }
 
   /** Live leases now, for metrics. */

@@ -20,6 +20,7 @@ import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.HasBlocks;
 import dev.outpost.protocol.InodeRange;
 import dev.outpost.protocol.LeaseAcquire;
+import dev.outpost.protocol.LeaseList;
 import dev.outpost.protocol.LeaseRecall;
 import dev.outpost.protocol.LeaseRelease;
 import dev.outpost.protocol.LeaseRenew;
@@ -181,6 +182,7 @@ public final class OriginService implements RequestService {
           leases.release(r.path(), r.token());
           return new Ok();
         });
+        case LeaseList r -> read(call, "lease_list", () -> leases.list(r.path(), r.afterToken(), r.maxEntries()));
 
         case SnapshotCreate r -> {
           require(call, Access.ADMIN, "snapshot create");

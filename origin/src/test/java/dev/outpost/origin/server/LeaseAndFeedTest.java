@@ -16,10 +16,13 @@ import dev.outpost.protocol.Commit;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.LeaseAcquire;
 import dev.outpost.protocol.LeaseGrant;
+import dev.outpost.protocol.LeaseInfo;
+import dev.outpost.protocol.LeaseList;
 import dev.outpost.protocol.LeaseMode;
 import dev.outpost.protocol.LeaseRecall;
 import dev.outpost.protocol.LeaseRelease;
 import dev.outpost.protocol.LeaseRenew;
+import dev.outpost.protocol.Leases;
 import dev.outpost.protocol.Mkdir;
 import dev.outpost.protocol.Ok;
 import dev.outpost.protocol.Reply;
@@ -93,6 +96,46 @@ class LeaseAndFeedTest {
         .isEqualTo(ErrorCode.FENCED);
     LeaseGrant renewed = (LeaseGrant) call(bob, new LeaseRenew("/projects/plan.txt", bobs.token(), 120_000));
     assertThat(renewed.expiresAtMillis()).isGreaterThan(bobs.expiresAtMillis());
+  }
+
+  @Test
+  void leaseListShowsTheLiveLeasesOverlappingAPathPagedInTokenOrder() {
+    origin = OriginFixture.start(tmp);
+    RpcClient alice = client("alice");
+    RpcClient bob = client("bob");
+    RpcClient reader = origin.connect(origin.token(Mode.RO, "rita", Duration.ofDays(1)));
+    LeaseGrant tree = (LeaseGrant) call(alice, new LeaseAcquire("/p", LeaseMode.SHARED, true, 60_000));
+    LeaseGrant file = (LeaseGrant) call(bob, new LeaseAcquire("/p/a", LeaseMode.SHARED, false, 60_000));
+    LeaseGrant other = (LeaseGrant) call(bob, new LeaseAcquire("/q", LeaseMode.EXCLUSIVE, false, 60_000));
+    LeaseGrant lapsing = (LeaseGrant) call(client("carol"), new LeaseAcquire("/r", LeaseMode.EXCLUSIVE, false,
+        1_000));
+    // bob asks for carol's file: refused, and her lease shows as recalled.
+    assertThat(error(() -> call(bob, new LeaseAcquire("/r", LeaseMode.SHARED, false, 60_000))).code())
+        .isEqualTo(ErrorCode.LEASE_CONFLICT);
+
+    Leases all = (Leases) call(reader, new LeaseList("/", 0, LeaseList.MAX_ENTRIES));
+    assertThat(all.leases()).extracting(LeaseInfo::token)
+        .containsExactly(tree.token(), file.token(), other.token(), lapsing.token());
+    assertThat(all.more()).isFalse();
+    assertThat(all.staleSinceMillis()).isZero();
+    assertThat(all.leases().getFirst()).isEqualTo(new LeaseInfo("/p", LeaseMode.SHARED, true, tree.token(), "alice",
+        tree.expiresAtMillis(), false));
+    assertThat(all.leases().getLast().recalled()).isTrue();
+
+    // /p/a: its own lease and the subtree lease above it, not /q nor /r.
+    assertThat(((Leases) call(reader, new LeaseList("/p/a", 0, 10))).leases()).extracting(LeaseInfo::token)
+        .containsExactly(tree.token(), file.token());
+    // Pages of one.
+    Leases first = (Leases) call(reader, new LeaseList("/p", 0, 1));
+    assertThat(first.more()).isTrue();
+    Leases second = (Leases) call(reader, new LeaseList("/p", first.leases().getLast().token(), 1));
+    assertThat(second.leases()).extracting(LeaseInfo::token).containsExactly(file.token());
+
+    // An expired lease is not listed, a released one neither.
+    origin.clock.advance(Duration.ofSeconds(2));
+    call(bob, new LeaseRelease("/q", other.token()));
+    assertThat(((Leases) call(reader, new LeaseList("/", 0, 10))).leases()).extracting(LeaseInfo::token)
+        .containsExactly(tree.token(), file.token());
   }
 
   @Test

@@ -19,9 +19,11 @@ import dev.outpost.protocol.InodeRange;
 import dev.outpost.protocol.Hello;
 import dev.outpost.protocol.LeaseAcquire;
 import dev.outpost.protocol.LeaseGrant;
+import dev.outpost.protocol.LeaseList;
 import dev.outpost.protocol.LeaseRecall;
 import dev.outpost.protocol.LeaseRelease;
 import dev.outpost.protocol.LeaseRenew;
+import dev.outpost.protocol.Leases;
 import dev.outpost.protocol.LinkTarget;
 import dev.outpost.protocol.ListBlocks;
 import dev.outpost.protocol.Lookup;
@@ -99,6 +101,7 @@ final class MessageTable {
     add(0x0040, LeaseAcquire.class, WriteCodecs.LEASE_ACQUIRE);
     add(0x0041, LeaseRenew.class, WriteCodecs.LEASE_RENEW);
     add(0x0042, LeaseRelease.class, WriteCodecs.LEASE_RELEASE);
+    add(0x0043, LeaseList.class, WriteCodecs.LEASE_LIST);
 
     add(0x0050, Subscribe.class, JournalCodecs.SUBSCRIBE);
     add(0x0051, Unsubscribe.class, JournalCodecs.UNSUBSCRIBE);
@@ -125,6 +128,7 @@ final class MessageTable {
 
     add(0x8040, LeaseGrant.class, WriteCodecs.LEASE_GRANT);
     add(0x8041, LeaseRecall.class, WriteCodecs.LEASE_RECALL);
+    add(0x8042, Leases.class, WriteCodecs.LEASES);
 
     add(0x8050, SubscribeAck.class, JournalCodecs.SUBSCRIBE_ACK);
     add(0x8051, ChangeEvent.class, JournalCodecs.CHANGE_EVENT);

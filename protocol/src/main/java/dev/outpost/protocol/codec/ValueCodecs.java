@@ -6,6 +6,7 @@ import dev.outpost.protocol.ChangeKind;
 import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
+import dev.outpost.protocol.LeaseInfo;
 import dev.outpost.protocol.LeaseMode;
 import dev.outpost.protocol.OperationId;
 import dev.outpost.protocol.SnapshotInfo;
@@ -22,6 +23,8 @@ final class ValueCodecs {
   static final int MIN_DIR_ENTRY_BYTES = 2 + 1 + MIN_FILE_ATTR_BYTES;
   static final int MIN_SNAPSHOT_INFO_BYTES = 2 + 1 + 8 + 8;
   static final int BLOCK_REF_BYTES = BlockId.BYTES + 4;
+  /** string path "/", u8 mode, u8 subtree, i64 token, string holder "", i64 expiresAt, u8 recalled. */
+  static final int MIN_LEASE_INFO_BYTES = 2 + 1 + 1 + 1 + 8 + 2 + 8 + 1;
 
   private ValueCodecs() {}
 
@@ -68,6 +71,20 @@ final class ValueCodecs {
 
   static SnapshotInfo snapshotInfo(BodyReader in) {
     return new SnapshotInfo(in.string(), in.i64(), in.i64());
+  }
+
+  static void leaseInfo(ByteBuf out, LeaseInfo l) {
+    BodyWriter.string(out, l.path());
+    BodyWriter.u8(out, leaseMode(l.mode()));
+    BodyWriter.bool(out, l.subtree());
+    BodyWriter.i64(out, l.token());
+    BodyWriter.string(out, l.holder());
+    BodyWriter.i64(out, l.expiresAtMillis());
+    BodyWriter.bool(out, l.recalled());
+  }
+
+  static LeaseInfo leaseInfo(BodyReader in) {
+    return new LeaseInfo(in.string(), leaseMode(in, in.u8()), in.bool(), in.i64(), in.string(), in.i64(), in.bool());
   }
 
   static void blockRef(ByteBuf out, BlockRef r) {

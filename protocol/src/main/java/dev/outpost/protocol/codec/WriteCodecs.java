@@ -8,9 +8,11 @@ import static dev.outpost.protocol.codec.BodyWriter.u8;
 import dev.outpost.protocol.Commit;
 import dev.outpost.protocol.LeaseAcquire;
 import dev.outpost.protocol.LeaseGrant;
+import dev.outpost.protocol.LeaseList;
 import dev.outpost.protocol.LeaseRecall;
 import dev.outpost.protocol.LeaseRelease;
 import dev.outpost.protocol.LeaseRenew;
+import dev.outpost.protocol.Leases;
 
 /** Commits and the leases that fence them. */
 final class WriteCodecs {
@@ -66,4 +68,18 @@ final class WriteCodecs {
     string(out, m.path());
     i64(out, m.token());
   }, in -> new LeaseRecall(in.string(), in.i64()));
+
+  /** string path, i64 afterToken, u16 maxEntries. */
+  static final BodyCodec<LeaseList> LEASE_LIST = BodyCodec.of((m, out) -> {
+    string(out, m.path());
+    i64(out, m.afterToken());
+    BodyWriter.u16(out, m.maxEntries());
+  }, in -> new LeaseList(in.string(), in.i64(), in.u16()));
+
+  /** list of LeaseInfo, u8 more, i64 staleSinceMillis. */
+  static final BodyCodec<Leases> LEASES = BodyCodec.of((m, out) -> {
+    BodyWriter.list(out, m.leases(), ValueCodecs::leaseInfo);
+    bool(out, m.more());
+    i64(out, m.staleSinceMillis());
+  }, in -> new Leases(in.list(ValueCodecs.MIN_LEASE_INFO_BYTES, ValueCodecs::leaseInfo), in.bool(), in.i64()));
 }

@@ -18,6 +18,7 @@ import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.HasBlocks;
 import dev.outpost.protocol.Hello;
 import dev.outpost.protocol.LeaseAcquire;
+import dev.outpost.protocol.LeaseList;
 import dev.outpost.protocol.LeaseRelease;
 import dev.outpost.protocol.LeaseRenew;
 import dev.outpost.protocol.ListBlocks;
@@ -151,6 +152,7 @@ public final class ProxyService implements RequestService {
           forward(call, r, List.of(), false);
         }
         case LeaseRelease r -> forward(call, r, List.of(), false);
+        case LeaseList r -> forward(call, r, List.of(), false);
 
         case Create r -> forward(call, r, List.of(r.path()), false);
         case Mkdir r -> forward(call, r, List.of(r.path()), false);
