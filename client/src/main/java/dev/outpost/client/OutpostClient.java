@@ -22,10 +22,14 @@ import dev.outpost.protocol.FileType;
 import dev.outpost.protocol.GetAttr;
 import dev.outpost.protocol.LeaseAcquire;
 import dev.outpost.protocol.LeaseGrant;
+import dev.outpost.protocol.LeaseInfo;
+import dev.outpost.protocol.LeaseList;
 import dev.outpost.protocol.LeaseMode;
 import dev.outpost.protocol.LeaseRecall;
+import dev.outpost.protocol.Leases;
 import dev.outpost.protocol.LinkTarget;
 import dev.outpost.protocol.Mkdir;
+import dev.outpost.protocol.OperationId;
 import dev.outpost.protocol.ReadDir;
 import dev.outpost.protocol.ReadLink;
 import dev.outpost.protocol.Rename;
@@ -55,6 +59,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -67,8 +72,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -110,6 +117,9 @@ public final class OutpostClient implements AutoCloseable {
   /** Reported in HELLO. */
   public static final String AGENT = "outpost-client/0.1";
   public static final int DEFAULT_DIR_MODE = 0755;
+  /** A waiting acquire asks again after at most this long. */
+  public static final long LEASE_RETRY_MAX_MILLIS = 200;
+  private static final long LEASE_RETRY_MIN_MILLIS = 10;
   private static final Logger log = LoggerFactory.getLogger(OutpostClient.class);
 
   private final ClientConfig config;
@@ -126,9 +136,15 @@ public final class OutpostClient implements AutoCloseable {
   private final SecureRandom random = new SecureRandom();
   /** Open leases by token, for the server's recalls. */
   private final ConcurrentHashMap<Long, Lease> leases = new ConcurrentHashMap<>();
-  /** Recall listeners run here: they may write and release, which must not hold the event loop or a worker. */
-  private final ExecutorService recallDelivery =
-      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("outpost-lease-recall").daemon().factory());
+  /**
+   * Lease listeners (recall, loss, unverifiable) run here: they may write and release, which must not hold the
+   * event loop or a worker.
+   */
+  private final ExecutorService leaseEvents =
+      Executors.newSingleThreadExecutor(Thread.ofPlatform().name("outpost-lease-events").daemon().factory());
+  /** Sends the automatic lease renewals (without waiting for their answers). */
+  private final ScheduledExecutorService leaseRenewals =
+      Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("outpost-lease-renewal").daemon().factory());
   /** Every connection, the first and each reconnection, hands its pushes to this client. */
   private final Consumer<RpcLink.Generation> receivePushes = g -> g.rpc().onPush((session, reply) -> onPush(reply));
 
@@ -328,16 +344,25 @@ public final class OutpostClient implements AutoCloseable {
    * is not an error.
    */
   public FileAttr mkdir(String path, boolean parents) {
+    return mkdir(path, parents, 0);
+  }
+
+  /**
+   * As {@link #mkdir(String, boolean)} under the lease with {@code leaseToken} (0 = none): refused FENCED if it is
+   * not the current lease covering the path. The parents {@code parents} creates carry no token.
+   */
+  public FileAttr mkdir(String path, boolean parents, long leaseToken) {
     VolumePath.check(path);
     if (!parents) {
-      return attrOf(path, call(path, new Mkdir(path, DEFAULT_DIR_MODE)));
+      return attrOf(path, call(path, new Mkdir(path, DEFAULT_DIR_MODE, leaseToken, OperationId.NONE)));
     }
     String at = VolumePath.ROOT;
     FileAttr attr = stat(at);
     for (String name : VolumePath.components(path)) {
       at = VolumePath.join(at, name);
       try {
-        attr = attrOf(at, call(at, new Mkdir(at, DEFAULT_DIR_MODE)));
+        attr = attrOf(at, call(at, new Mkdir(at, DEFAULT_DIR_MODE, at.equals(path) ? leaseToken : 0,
+            OperationId.NONE)));
       } catch (OutpostException e) {
         if (e.code() != ErrorCode.ALREADY_EXISTS) {
           throw e;
@@ -355,31 +380,46 @@ public final class OutpostClient implements AutoCloseable {
    * Removes a file or symlink, or an empty directory; with {@code recursive} a directory and everything below.
    */
   public void rm(String path, boolean recursive) {
+    rm(path, recursive, 0);
+  }
+
+  /** As {@link #rm(String, boolean)}, every removal under the lease with {@code leaseToken} (0 = none). */
+  public void rm(String path, boolean recursive, long leaseToken) {
     FileAttr attr = stat(path);
     if (path.equals(VolumePath.ROOT)) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "refusing to remove the root directory");
     }
     if (attr.type() != FileType.DIRECTORY) {
-      release(call(path, new Unlink(path)));
+      release(call(path, new Unlink(path, leaseToken, OperationId.NONE)));
       return;
     }
     if (recursive) {
       for (DirEntry e : list(path)) {
-        rm(VolumePath.join(path, e.name()), true);
+        rm(VolumePath.join(path, e.name()), true, leaseToken);
       }
     }
-    release(call(path, new Rmdir(path)));
+    release(call(path, new Rmdir(path, leaseToken, OperationId.NONE)));
   }
 
   /** Renames atomically, replacing a file at {@code to}. */
   public void mv(String from, String to) {
+    mv(from, to, 0);
+  }
+
+  /** As {@link #mv(String, String)} under the lease with {@code leaseToken}, which must cover both paths. */
+  public void mv(String from, String to, long leaseToken) {
     VolumePath.check(from);
     VolumePath.check(to);
-    release(call(from, new Rename(from, to)));
+    release(call(from, new Rename(from, to, leaseToken, OperationId.NONE)));
   }
 
   public FileAttr symlink(String path, String target) {
-    return attrOf(path, call(path, new Symlink(VolumePath.check(path), target)));
+    return symlink(path, target, 0);
+  }
+
+  /** As {@link #symlink(String, String)} under the lease with {@code leaseToken} (0 = none). */
+  public FileAttr symlink(String path, String target, long leaseToken) {
+    return attrOf(path, call(path, new Symlink(VolumePath.check(path), target, leaseToken, OperationId.NONE)));
   }
 
   public String readlink(String path) {
@@ -391,13 +431,23 @@ public final class OutpostClient implements AutoCloseable {
   }
 
   public FileAttr chmod(String path, int mode) {
+    return chmod(path, mode, 0);
+  }
+
+  /** As {@link #chmod(String, int)} under the lease with {@code leaseToken} (0 = none). */
+  public FileAttr chmod(String path, int mode, long leaseToken) {
     return attrOf(path, call(path, new SetAttr(VolumePath.check(path), OptionalInt.of(mode), OptionalLong.empty(),
-        OptionalLong.empty())));
+        OptionalLong.empty(), leaseToken, OperationId.NONE)));
   }
 
   public FileAttr utimes(String path, long mtimeMillis) {
+    return utimes(path, mtimeMillis, 0);
+  }
+
+  /** As {@link #utimes(String, long)} under the lease with {@code leaseToken} (0 = none). */
+  public FileAttr utimes(String path, long mtimeMillis, long leaseToken) {
     return attrOf(path, call(path, new SetAttr(VolumePath.check(path), OptionalInt.empty(), OptionalLong.of(mtimeMillis),
-        OptionalLong.empty())));
+        OptionalLong.empty(), leaseToken, OperationId.NONE)));
   }
 
   // ---------------------------------------------------------------- reads
@@ -604,7 +654,8 @@ public final class OutpostClient implements AutoCloseable {
     FileAttr target;
     if (base == 0) {
       try {
-        target = attrOf(path, call(path, new Create(path, options.mode(), true)));
+        target = attrOf(path, call(path, new Create(path, options.mode(), true, options.leaseToken(),
+            OperationId.NONE)));
       } catch (OutpostException e) {
         if (e.code() == ErrorCode.ALREADY_EXISTS) {
           throw new CommitConflictException(path, base, statIfExists(path));
@@ -633,22 +684,86 @@ public final class OutpostClient implements AutoCloseable {
 
   /**
    * Acquires a lease on {@code path} ({@code subtree}: and everything below) for {@code ttl} (the server may
-   * shorten it). An exclusive lease keeps other writers off the path; write under it with
-   * {@link WriteOptions#withLease}. Close it to release it; it is not renewed by itself ({@link Lease#renew}).
+   * shorten it), renewed automatically while it is held (see {@link Lease}). An exclusive lease keeps other
+   * writers off the path; write under it with {@link WriteOptions#withLease}. Close it to release it.
    *
    * @throws OutpostException LEASE_CONFLICT naming the holder and its expiry while another party holds a
    *     conflicting lease — the server has then recalled it ({@link Lease#onRecall}), so asking again soon may
-   *     succeed
+   *     succeed; OFFLINE from a branch proxy cut off from the origin (a lease cannot be granted there)
    */
   public Lease lease(String path, LeaseMode mode, boolean subtree, Duration ttl) {
-    Reply r = call(path, new LeaseAcquire(VolumePath.check(path), mode, subtree, ttlMillis(ttl)));
+    VolumePath.check(path);
+    long ttlMillis = ttlMillis(ttl);
+    long sent = System.nanoTime();
+    Reply r = call(path, new LeaseAcquire(path, mode, subtree, ttlMillis));
     if (!(r instanceof LeaseGrant grant)) {
       throw unexpected(r, "LEASE_GRANT");
     }
-    Lease lease = new Lease(grant, subtree, request -> call(path, request), recallDelivery,
-        () -> leases.remove(grant.token()));
+    Lease lease = new Lease(grant, subtree, ttlMillis, sent, request -> call(path, request), calls::call,
+        leaseRenewals, leaseEvents, Clock.systemUTC(), System::nanoTime, () -> leases.remove(grant.token()));
     leases.put(grant.token(), lease);
     return lease;
+  }
+
+  /**
+   * As {@link #lease(String, LeaseMode, boolean, Duration)}, asking again while another party holds the path
+   * (each refusal recalls the holder's lease) for up to {@code wait}, or until {@code giveUp} says so (checked
+   * between attempts, at least every {@value #LEASE_RETRY_MAX_MILLIS} ms).
+   *
+   * @throws OutpostException LEASE_CONFLICT once {@code wait} has passed or {@code giveUp} said so; UNAVAILABLE
+   *     if the thread is interrupted; other errors (OFFLINE, FORBIDDEN, ...) at once
+   */
+  public Lease lease(String path, LeaseMode mode, boolean subtree, Duration ttl, Duration wait,
+      BooleanSupplier giveUp) {
+    long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
+    long pauseMillis = LEASE_RETRY_MIN_MILLIS;
+    while (true) {
+      try {
+        return lease(path, mode, subtree, ttl);
+      } catch (OutpostException e) {
+        long left = deadline - System.nanoTime();
+        if (e.code() != ErrorCode.LEASE_CONFLICT || left <= 0 || giveUp.getAsBoolean()) {
+          throw e;
+        }
+        try {
+          Thread.sleep(Math.min(pauseMillis, Math.max(1, TimeUnit.NANOSECONDS.toMillis(left))));
+        } catch (InterruptedException ie) {
+          Thread.currentThread().interrupt();
+          throw new OutpostException(ErrorCode.UNAVAILABLE, path + ": interrupted while waiting for the lease", ie);
+        }
+        if (giveUp.getAsBoolean()) {
+          throw e;
+        }
+        pauseMillis = Math.min(LEASE_RETRY_MAX_MILLIS, pauseMillis * 2);
+      }
+    }
+  }
+
+  /**
+   * The live leases overlapping {@code path} (on it, below it, subtree leases above it; "/" = all), in token
+   * order, and whether they can be verified: a branch proxy cut off from the origin lists the leases of its own
+   * clients as it last knew them, unverifiable since it lost the link.
+   */
+  public LeaseListing leases(String path) {
+    VolumePath.check(path);
+    List<LeaseInfo> out = new ArrayList<>();
+    long staleSince = 0;
+    long after = 0;
+    while (true) {
+      Reply r = call(path, new LeaseList(path, after, LeaseList.MAX_ENTRIES));
+      if (!(r instanceof Leases page)) {
+        throw unexpected(r, "LEASES");
+      }
+      out.addAll(page.leases());
+      if (page.staleSinceMillis() != 0 && (staleSince == 0 || page.staleSinceMillis() < staleSince)) {
+        staleSince = page.staleSinceMillis();
+      }
+      if (!page.more() || page.leases().isEmpty()) {
+        return new LeaseListing(path, out, staleSince == 0 ? Optional.empty()
+            : Optional.of(java.time.Instant.ofEpochMilli(staleSince)));
+      }
+      after = page.leases().getLast().token();
+    }
   }
 
   static long ttlMillis(Duration ttl) {
@@ -703,8 +818,12 @@ public final class OutpostClient implements AutoCloseable {
   @Override
   public void close() {
     link.removeOnUp(receivePushes);
+    for (Lease l : leases.values()) {
+      l.stop();
+    }
+    leaseRenewals.shutdownNow();
     link.close();
-    recallDelivery.shutdownNow();
+    leaseEvents.shutdownNow();
     // Block opens still queued hold network buffers: release them rather than leave them to the GC.
     for (Runnable queued : workers.shutdownNow()) {
       if (queued instanceof BlockFetcher.Discardable d) {

@@ -89,8 +89,9 @@ class LeaseTest {
   @Test
   void aLateWriteUnderALapsedLeaseIsFencedAndNotMerged() throws IOException, InterruptedException {
     Lease old = alice.lease("/doc", LeaseMode.EXCLUSIVE, false, Duration.ofMillis(300));
+    old.renewAutomatically(false);
     alice.write("/doc", bytes("alice in time"), WriteOptions.DEFAULTS.withLease(old));
-    // Alice starts a write and is cut off (here: stalls) past her lease's expiry.
+    // Alice starts a write and is cut off (here: stalls, renewing nothing) past her lease's expiry.
     FileWrite late = alice.openWrite("/doc", WriteOptions.DEFAULTS.withLease(old));
     late.write(bytes("alice, late"));
 
@@ -107,6 +108,8 @@ class LeaseTest {
         .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
     assertThatThrownBy(() -> old.renew(LONG))
         .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
+    assertThat(old.lost()).isPresent();
+    assertThat(old.isHeld()).isFalse();
     old.close(); // lapsed: nothing to release, not an error
     assertThat(read(alice, "/doc")).isEqualTo("bob's");
   }
@@ -172,6 +175,7 @@ class LeaseTest {
       closeables.add(carol);
       Lease held = carol.lease("/doc", LeaseMode.EXCLUSIVE, false, LONG);
       Lease lapsing = carol.lease("/short", LeaseMode.EXCLUSIVE, false, Duration.ofMillis(300));
+      lapsing.renewAutomatically(false);
 
       lan.cutAll();
       // The token, not the connection, is the lease: it still writes on the new connection while live.
@@ -179,7 +183,8 @@ class LeaseTest {
       assertThat(carol.reconnects()).isPositive();
       assertThat(held.renew(LONG).token()).isEqualTo(held.token());
 
-      // Nobody renewed or re-acquired the short one: it lapses, bob takes it, carol's late write is fenced.
+      // Carol does not renew the short one, nor is it re-acquired: it lapses, bob takes it, carol's late write is
+      // fenced.
       Lease taken = acquireOnceLapsed(bob, "/short");
       closeables.add(taken);
       assertThatThrownBy(() -> carol.write("/short", bytes("carol, late"), WriteOptions.DEFAULTS.withLease(lapsing)))
@@ -188,6 +193,120 @@ class LeaseTest {
       assertThat(read(bob, "/doc")).isEqualTo("carol after the cut");
       held.close();
     }
+  }
+
+  @Test
+  void renewalsKeepALeaseAlivePastSeveralTtls() throws Exception {
+    Lease lease = alice.lease("/doc", LeaseMode.EXCLUSIVE, false, Duration.ofSeconds(1));
+    closeables.add(lease);
+    long renewsBefore = origin.server().metrics().registry().timer("outpost.origin.ops.lease_renew").getCount();
+    // Four ttls; bob is refused every time he asks.
+    long end = System.nanoTime() + Duration.ofSeconds(4).toNanos();
+    while (System.nanoTime() < end) {
+      assertThatThrownBy(() -> bob.lease("/doc", LeaseMode.EXCLUSIVE, false, LONG))
+          .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LEASE_CONFLICT));
+      Thread.sleep(250);
+    }
+    alice.write("/doc", bytes("still alice's"), WriteOptions.DEFAULTS.withLease(lease));
+    assertThat(lease.isHeld()).isTrue();
+    assertThat(lease.unverifiableSince()).isEmpty();
+    assertThat(origin.server().metrics().registry().timer("outpost.origin.ops.lease_renew").getCount() - renewsBefore)
+        .isGreaterThanOrEqualTo(4);
+  }
+
+  @Test
+  void aLeaseCutOffFromTheOriginIsReportedUnverifiableThenLostAndNeverAcquiredAgain() throws Exception {
+    try (Relay lan = new Relay(origin.server().address().getPort())) {
+      OutpostClient carol = OutpostClient.connect(ClientConfig.of(lan.address(),
+          origin.token(AccessToken.Mode.RW, "carol"), origin.keyFile()).withParallelism(2)
+          .withReconnect(new ClientConfig.Reconnect(20, 200)));
+      closeables.add(carol);
+      Lease lease = carol.lease("/doc", LeaseMode.EXCLUSIVE, false, Duration.ofSeconds(1));
+      java.util.concurrent.CompletableFuture<java.time.Instant> unverifiable = new java.util.concurrent.CompletableFuture<>();
+      java.util.concurrent.CompletableFuture<OutpostException> lost = new java.util.concurrent.CompletableFuture<>();
+      lease.onUnverifiable(unverifiable::complete);
+      lease.onLost(lost::complete);
+      java.time.Instant before = java.time.Instant.now();
+
+      lan.refuse(true);
+      lan.cutAll();
+      java.time.Instant since = unverifiable.get(30, TimeUnit.SECONDS);
+      assertThat(since).isAfterOrEqualTo(before.minusSeconds(2)).isBeforeOrEqualTo(java.time.Instant.now());
+      OutpostException why = lost.get(30, TimeUnit.SECONDS);
+      assertThat(why.code()).isEqualTo(ErrorCode.FENCED);
+      assertThat(why.getMessage()).contains("lapsed: no renewal reached the origin since");
+      assertThat(lease.isHeld()).isFalse();
+      assertThat(lease.unverifiableSince()).isEmpty();
+
+      Lease bobs = acquireOnceLapsed(bob, "/doc");
+      closeables.add(bobs);
+      lan.refuse(false);
+      // Back on the link, carol's lease stays lost: not renewed, not acquired again; her token is fenced.
+      assertThatThrownBy(() -> lease.renew(LONG))
+          .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
+      assertThatThrownBy(() -> carol.write("/doc", bytes("carol, late"), WriteOptions.DEFAULTS.withLease(lease)))
+          .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
+      assertThat(carol.leases("/").leases()).extracting(dev.outpost.protocol.LeaseInfo::token)
+          .containsExactly(bobs.token());
+    }
+  }
+
+  @Test
+  void aRenewalRefusedFencedLosesTheLeaseAndTellsTheListener() throws Exception {
+    Lease lease = alice.lease("/doc", LeaseMode.EXCLUSIVE, false, Duration.ofMillis(300));
+    lease.renewAutomatically(false);
+    java.util.concurrent.CompletableFuture<OutpostException> lost = new java.util.concurrent.CompletableFuture<>();
+    lease.onLost(lost::complete);
+    Lease bobs = acquireOnceLapsed(bob, "/doc");
+    closeables.add(bobs);
+    lease.renewAutomatically(true);
+    assertThat(lost.get(30, TimeUnit.SECONDS).code()).isEqualTo(ErrorCode.FENCED);
+    assertThat(lease.lost()).isPresent();
+  }
+
+  @Test
+  void aWaitingAcquireGetsTheLeaseOnceTheRecalledHolderReleasesIt() {
+    Lease lease = alice.lease("/doc", LeaseMode.EXCLUSIVE, false, LONG);
+    lease.onRecall(lease::close);
+    Lease bobs = bob.lease("/doc", LeaseMode.EXCLUSIVE, false, LONG, Duration.ofSeconds(30), () -> false);
+    closeables.add(bobs);
+    assertThat(bobs.token()).isGreaterThan(lease.token());
+    // Without a wait, or when told to give up, a conflict fails at once.
+    assertThatThrownBy(() -> alice.lease("/doc", LeaseMode.SHARED, false, LONG, Duration.ZERO, () -> false))
+        .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LEASE_CONFLICT));
+    assertThatThrownBy(() -> alice.lease("/doc", LeaseMode.SHARED, false, LONG, LONG, () -> true))
+        .isInstanceOfSatisfying(OutpostException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.LEASE_CONFLICT));
+  }
+
+  @Test
+  void namespaceChangesCarryTheLeaseTokenAndAreFencedOnceItIsTakenOver() throws Exception {
+    alice.mkdir("/d", false);
+    Lease lease = alice.lease("/d", LeaseMode.EXCLUSIVE, true, Duration.ofMillis(300));
+    lease.renewAutomatically(false);
+    long t = lease.token();
+    alice.mkdir("/d/sub", false, t);
+    alice.symlink("/d/l", "sub", t);
+    alice.chmod("/d/sub", 0700, t);
+    alice.utimes("/d/sub", 1000, t);
+    alice.mv("/d/l", "/d/l2", t);
+    alice.rm("/d/l2", false, t);
+    alice.write("/d/f", bytes("new file"), WriteOptions.DEFAULTS.withLease(lease));
+
+    Lease bobs = acquireOnceLapsed(bob, "/d");
+    closeables.add(bobs);
+    for (ThrowingCall c : List.<ThrowingCall>of(() -> alice.mkdir("/d/x", false, t), () -> alice.symlink("/d/y", "f", t),
+        () -> alice.chmod("/d/f", 0600, t), () -> alice.utimes("/d/f", 5, t), () -> alice.mv("/d/f", "/d/g", t),
+        () -> alice.rm("/d/f", false, t), () -> alice.rm("/d/sub", false, t),
+        () -> alice.write("/d/h", bytes("new"), WriteOptions.DEFAULTS.withLease(lease)))) {
+      assertThatThrownBy(c::run).isInstanceOfSatisfying(OutpostException.class,
+          e -> assertThat(e.code()).isEqualTo(ErrorCode.FENCED));
+    }
+    assertThat(bob.list("/d")).extracting(dev.outpost.protocol.DirEntry::name).containsExactly("f", "sub");
+    assertThat(read(bob, "/d/f")).isEqualTo("new file");
+  }
+
+  interface ThrowingCall {
+    void run() throws Exception;
   }
 
   /** Retries {@code client}'s exclusive acquire until the holder's lease lapses (the test timeout bounds it). */
