@@ -4,7 +4,6 @@ import dev.outpost.client.OutpostClient;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParentCommand;
 import picocli.CommandLine.Spec;
 
 /** A subcommand that talks to the server: connects with the shared options, runs, closes. */
@@ -15,11 +14,12 @@ abstract class ClientCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @ParentCommand
+  /** The root command, for its streams (also for subcommands nested deeper, as {@code lease acquire}). */
   OutpostMain main;
 
   @Override
   public final Integer call() throws Exception {
+    main = (OutpostMain) spec.root().userObject();
     try (OutpostClient client = options.connect(spec.commandLine())) {
       return run(client);
     }

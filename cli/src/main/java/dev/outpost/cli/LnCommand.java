@@ -18,12 +18,17 @@ final class LnCommand extends ClientCommand {
   @Parameters(index = "1", paramLabel = "LINK")
   String link;
 
+  @Option(names = "--lease", paramLabel = "TOKEN", defaultValue = "0",
+      description = "Under this lease (from `outpost lease acquire`, or $OUTPOST_LEASE_TOKEN in `outpost lease run`): "
+          + "refused with exit 4 unless it is the current lease covering the path.")
+  long lease;
+
   @Override
   int run(OutpostClient client) {
     if (!symbolic) {
       throw new CommandLine.ParameterException(spec.commandLine(), "only symbolic links exist: use ln -s");
     }
-    client.symlink(link, target);
+    client.symlink(link, target, lease);
     return 0;
   }
 }

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code outpost} command. Exit codes: 0 ok, 1 failure (one line on stderr: bad token, no such path,
- * conflict, server unreachable, an argument that is not valid UTF-8), 2 usage error. Output goes through the
+ * conflict, server unreachable, an argument that is not valid UTF-8), 2 usage error, 3 held by another party's
+ * lease, 4 a lease that is not current (fenced), 5 offline (see {@link LeaseCommand}). Output goes through the
  * injected streams, so tests run the CLI in-process.
  */
 @Command(name = "outpost", mixinStandardHelpOptions = true, version = "outpost 0.1.0",
@@ -20,7 +21,7 @@ import picocli.CommandLine.Command;
         + " the server only ever sees ciphertext.",
     subcommands = {LsCommand.class, StatCommand.class, CatCommand.class, GetCommand.class, PutCommand.class,
         RmCommand.class, MvCommand.class, MkdirCommand.class, LnCommand.class, WatchCommand.class,
-        ImportCommand.class, MountCommand.class, CommandLine.HelpCommand.class},
+        ImportCommand.class, MountCommand.class, LeaseCommand.class, CommandLine.HelpCommand.class},
     footer = {"%nSettings come from --config FILE (YAML or .properties; default ~/.config/outpost/client.yaml"
         + " if present) and flags, which win: server, token or tokenFile, keyFile, tlsCa, tlsCert, tlsKey, parallelism,"
         + " readAheadBytes.", "%nExample:", "  outpost --help ls", "  outpost ls -l / --server origin.example:7000"
@@ -74,7 +75,7 @@ public final class OutpostMain implements Runnable {
       if (ex instanceof OutpostException e) {
         err.println("outpost: " + e.getMessage());
         log.debug("command failed", e);
-        return EXIT_FAILURE;
+        return exitCode(e);
       }
       if (ex instanceof CommandLine.ParameterException pe) {
         err.println("outpost: " + pe.getMessage());
@@ -95,10 +96,24 @@ public final class OutpostMain implements Runnable {
     return code;
   }
 
+  /**
+   * 1 for a failure, except what a script waiting for or holding a lease wants to tell apart: 3 held by another
+   * party (LEASE_CONFLICT), 4 the lease is not current (FENCED), 5 offline (a branch proxy cut off from the
+   * origin cannot grant or verify a lease).
+   */
+  static int exitCode(OutpostException e) {
+    return switch (e.code()) {
+      case LEASE_CONFLICT -> LeaseCommand.EXIT_HELD;
+      case FENCED -> LeaseCommand.EXIT_LOST;
+      case OFFLINE -> LeaseCommand.EXIT_OFFLINE;
+      default -> EXIT_FAILURE;
+    };
+  }
+
   /** Without a subcommand: usage, exit 2. */
   @Override
   public void run() {
     throw new CommandLine.ParameterException(new CommandLine(this), "missing command (ls, stat, cat, get, put, rm, mv,"
-        + " mkdir, ln, watch, import)");
+        + " mkdir, ln, watch, import, mount, lease)");
   }
 }

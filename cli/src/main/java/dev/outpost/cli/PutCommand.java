@@ -10,6 +10,7 @@ import dev.outpost.protocol.FileType;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "put", mixinStandardHelpOptions = true,
@@ -21,6 +22,11 @@ final class PutCommand extends ClientCommand {
 
   @Parameters(index = "1", paramLabel = "REMOTE", description = "File, or an existing directory.")
   String remote;
+
+  @Option(names = "--lease", paramLabel = "TOKEN", defaultValue = "0",
+      description = "Under this lease (from `outpost lease acquire`, or $OUTPOST_LEASE_TOKEN in `outpost lease run`): "
+          + "refused with exit 4 unless it is the current lease covering the path.")
+  long lease;
 
   @Override
   int run(OutpostClient client) {
@@ -34,7 +40,7 @@ final class PutCommand extends ClientCommand {
     if (remote.endsWith("/") || client.statIfExists(target).map(a -> a.type() == FileType.DIRECTORY).orElse(false)) {
       target = VolumePath.join(target, local.getFileName().toString());
     }
-    WriteReport r = client.upload(local, target, WriteOptions.DEFAULTS);
+    WriteReport r = client.upload(local, target, WriteOptions.DEFAULTS.withLeaseToken(lease));
     main.out.println("put " + local + " -> " + target + ": " + Bytes.human(r.bytesRead()) + " read, "
         + Bytes.human(r.bytesUploaded()) + " uploaded (" + r.blocksUploaded() + " of " + r.blocksTotal()
         + " blocks sent), version " + r.attr().version());

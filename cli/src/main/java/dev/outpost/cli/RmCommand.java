@@ -14,10 +14,15 @@ final class RmCommand extends ClientCommand {
   @Option(names = {"-r", "--recursive"}, description = "Remove directories and everything below them.")
   boolean recursive;
 
+  @Option(names = "--lease", paramLabel = "TOKEN", defaultValue = "0",
+      description = "Under this lease (from `outpost lease acquire`, or $OUTPOST_LEASE_TOKEN in `outpost lease run`): "
+          + "refused with exit 4 unless it is the current lease covering the path.")
+  long lease;
+
   @Override
   int run(OutpostClient client) {
     for (String p : paths) {
-      client.rm(p, recursive);
+      client.rm(p, recursive, lease);
     }
     return 0;
   }

@@ -26,6 +26,8 @@ import dev.outpost.protocol.LeaseInfo;
 import dev.outpost.protocol.LeaseList;
 import dev.outpost.protocol.LeaseMode;
 import dev.outpost.protocol.LeaseRecall;
+import dev.outpost.protocol.LeaseRelease;
+import dev.outpost.protocol.LeaseRenew;
 import dev.outpost.protocol.Leases;
 import dev.outpost.protocol.LinkTarget;
 import dev.outpost.protocol.Mkdir;
@@ -735,6 +737,35 @@ public final class OutpostClient implements AutoCloseable {
           throw e;
         }
         pauseMillis = Math.min(LEASE_RETRY_MAX_MILLIS, pauseMillis * 2);
+      }
+    }
+  }
+
+  /**
+   * Renews a lease known only by its path and token (acquired by another process, e.g. {@code outpost lease
+   * acquire}), to {@code ttl} from now; it is not renewed again by itself.
+   *
+   * @throws OutpostException FENCED if it is no longer live (expired, released, taken over); OFFLINE from a
+   *     branch proxy cut off from the origin
+   */
+  public LeaseGrant renewLease(String path, long token, Duration ttl) {
+    Reply r = call(path, new LeaseRenew(VolumePath.check(path), token, ttlMillis(ttl)));
+    if (r instanceof LeaseGrant g) {
+      return g;
+    }
+    throw unexpected(r, "LEASE_GRANT");
+  }
+
+  /**
+   * Releases a lease known only by its path and token. One that had already lapsed needs no release: that is
+   * not an error.
+   */
+  public void releaseLease(String path, long token) {
+    try {
+      release(call(path, new LeaseRelease(VolumePath.check(path), token)));
+    } catch (OutpostException e) {
+      if (e.code() != ErrorCode.FENCED) {
+        throw e;
       }
     }
   }

@@ -5,6 +5,7 @@ import dev.outpost.origin.config.OriginConfigLoader;
 import dev.outpost.origin.server.OriginDataDir;
 import dev.outpost.origin.server.VolumeStore;
 import dev.outpost.origin.volume.Volume;
+import dev.outpost.program.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -3,6 +3,7 @@ package dev.outpost.origin.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outpost.crypto.AccessToken;
 import dev.outpost.origin.server.OriginDataDir;
+import dev.outpost.program.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

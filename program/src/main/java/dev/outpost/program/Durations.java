@@ -1,21 +1,25 @@
-package dev.outpost.origin.cli;
+package dev.outpost.program;
 
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import picocli.CommandLine;
 
-/** Parses "30d", "12h", "90m", "45s" or ISO-8601 ("PT1H") durations for options. */
-final class Durations implements CommandLine.ITypeConverter<Duration> {
+/** Parses "30d", "12h", "90m", "45s", "500ms" or ISO-8601 ("PT1H") durations for options; shared by the programs. */
+public final class Durations implements CommandLine.ITypeConverter<Duration> {
   @Override
   public Duration convert(String value) {
     return parse(value);
   }
 
-  static Duration parse(String value) {
+  /** @throws CommandLine.TypeConversionException naming the value, for a bad or non-positive duration */
+  public static Duration parse(String value) {
     String v = value.strip();
     try {
       if (v.startsWith("P") || v.startsWith("p")) {
         return positive(value, Duration.parse(v));
+      }
+      if (v.length() >= 3 && v.regionMatches(true, v.length() - 2, "ms", 0, 2)) {
+        return positive(value, Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2))));
       }
       if (v.length() >= 2) {
         long n = Long.parseLong(v.substring(0, v.length() - 1));
@@ -33,7 +37,7 @@ final class Durations implements CommandLine.ITypeConverter<Duration> {
     } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
       // fall through to the one error message below
     }
-    throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 30d, 12h, 90m, 45s)");
+    throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 30d, 12h, 90m, 45s, 500ms)");
   }
 
   private static Duration positive(String value, Duration d) {
