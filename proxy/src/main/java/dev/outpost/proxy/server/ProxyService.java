@@ -18,6 +18,7 @@ import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.HasBlocks;
 import dev.outpost.protocol.Hello;
 import dev.outpost.protocol.LeaseAcquire;
+import dev.outpost.protocol.LeaseGrant;
 import dev.outpost.protocol.LeaseList;
 import dev.outpost.protocol.LeaseRelease;
 import dev.outpost.protocol.LeaseRenew;
@@ -50,6 +51,7 @@ import dev.outpost.proxy.cache.BlockCache;
 import dev.outpost.proxy.cache.BlockFlights;
 import dev.outpost.proxy.metrics.ProxyMetrics;
 import dev.outpost.proxy.upstream.ClientKey;
+import dev.outpost.proxy.upstream.LinkState;
 import dev.outpost.proxy.upstream.OriginLink;
 import dev.outpost.transport.Errors;
 import dev.outpost.transport.Principal;
@@ -102,6 +104,8 @@ public final class ProxyService implements RequestService {
    * ({@link ServerCall#push} works after the call ended, while the connection is open).
    */
   private final Map<ClientKey, ServerCall> leaseHolders = new ConcurrentHashMap<>();
+  /** The leases this proxy's clients hold as last seen, for LEASE_LIST while the origin cannot be reached. */
+  private final BranchLeases branchLeases;
   private final Prefetcher prefetcher;
 
   ProxyService(String volume, OriginLink link, BlockCache cache, BlockFlights flights, AttrCache attrs,
@@ -117,6 +121,7 @@ public final class ProxyService implements RequestService {
     this.metrics = metrics;
     this.readers = readers;
     this.clock = clock;
+    this.branchLeases = new BranchLeases(clock);
   }
 
   @Override
@@ -144,15 +149,27 @@ public final class ProxyService implements RequestService {
         case SnapshotCreate r -> forward(call, r, List.of(), false);
         case SnapshotDelete r -> forward(call, r, List.of(), false);
         case LeaseAcquire r -> {
+          if (refusedOffline(call, "a lease on " + r.path() + " cannot be granted")) {
+            return;
+          }
           leaseHolders.put(key(call), call);
-          forward(call, r, List.of(), false);
+          forwardLease(call, r, 0, r.subtree());
         }
         case LeaseRenew r -> {
+          if (refusedOffline(call, "the lease on " + r.path() + " (token " + r.token() + ") cannot be renewed")) {
+            return;
+          }
           leaseHolders.put(key(call), call);
-          forward(call, r, List.of(), false);
+          forwardLease(call, r, r.token(), false);
         }
-        case LeaseRelease r -> forward(call, r, List.of(), false);
-        case LeaseList r -> forward(call, r, List.of(), false);
+        case LeaseRelease r -> forwardLease(call, r, r.token(), false);
+        case LeaseList r -> {
+          if (link.state() == LinkState.DISCONNECTED) {
+            call.reply(branchLeases.list(r, link.health().status().since().toEpochMilli()));
+          } else {
+            forward(call, r, List.of(), false);
+          }
+        }
 
         case Create r -> forward(call, r, List.of(r.path()), false);
         case Mkdir r -> forward(call, r, List.of(r.path()), false);
@@ -316,6 +333,37 @@ public final class ProxyService implements RequestService {
       relay(call, reply, err);
       answered(started);
     });
+  }
+
+  /**
+   * Relays a lease request and keeps {@link #branchLeases} in step with the answer: a grant is recorded (with
+   * the client's subject as its holder), a release or a FENCED refusal forgets the token.
+   */
+  private void forwardLease(ServerCall call, Request r, long token, boolean subtree) {
+    long started = System.nanoTime();
+    String holder = call.session().principal().map(Principal::subject).orElse("?");
+    upstream(call, r).whenComplete((reply, err) -> {
+      if (err == null && reply instanceof LeaseGrant g) {
+        branchLeases.granted(g, subtree, holder);
+      } else if (token != 0 && (err == null ? reply instanceof Ok : Errors.unwrap(err).code() == ErrorCode.FENCED)) {
+        branchLeases.gone(token);
+      }
+      relay(call, reply, err);
+      answered(started);
+    });
+  }
+
+  /**
+   * While the link is DISCONNECTED a lease can be neither granted nor confirmed: answer OFFLINE at once rather
+   * than wait for the link (a lease nobody can verify would exclude nobody).
+   */
+  private boolean refusedOffline(ServerCall call, String what) {
+    if (link.state() != LinkState.DISCONNECTED) {
+      return false;
+    }
+    call.fail(new OutpostException(ErrorCode.OFFLINE, what + ": this branch has been cut off from the origin since "
+        + link.health().status().since()));
+    return true;
   }
 
   /** Client request latency, arrival to final reply (the admin API's p50/p99). */
