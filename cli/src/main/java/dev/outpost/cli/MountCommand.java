@@ -3,6 +3,7 @@ package dev.outpost.cli;
 import dev.outpost.client.OutpostClient;
 import dev.outpost.fuse.MountOptions;
 import dev.outpost.fuse.OutpostMount;
+import dev.outpost.program.Durations;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -48,9 +49,18 @@ final class MountCommand implements Callable<Integer> {
       + MountOptions.DEFAULT_STOP_TIMEOUT_SECONDS + "; 0.." + MountOptions.MAX_STOP_TIMEOUT_SECONDS + ").")
   Long stopTimeoutSeconds;
 
+  @Option(names = "--lock-ttl", defaultValue = "30s", converter = Durations.class,
+      description = "Lifetime of the leases behind flock/fcntl locks, renewed while kept (default ${DEFAULT-VALUE}): "
+          + "a holder cut off from the origin loses its lock after about this long.")
+  Duration lockTtl;
+
+  @Option(names = "--lock-wait", defaultValue = "60s", converter = Durations.class,
+      description = "How long a blocking lock waits for another holder at most, then ENOLCK (default ${DEFAULT-VALUE}).")
+  Duration lockWait;
+
   @Override
   public Integer call() throws Exception {
-    MountOptions mountOptions = MountOptions.DEFAULTS.withReadOnly(readOnly);
+    MountOptions mountOptions = MountOptions.DEFAULTS.withReadOnly(readOnly).withLockTtl(lockTtl).withLockWait(lockWait);
     if (stopTimeoutSeconds != null) {
       if (stopTimeoutSeconds < 0 || stopTimeoutSeconds > MountOptions.MAX_STOP_TIMEOUT_SECONDS) {
         throw new CommandLine.ParameterException(spec.commandLine(), "--stop-timeout: " + stopTimeoutSeconds

@@ -44,7 +44,11 @@ final class ErrnoMapper {
       case INVALID_ARGUMENT -> errno.einval();
       case NO_SPACE -> ENOSPC;
       case FILE_TOO_LARGE -> EFBIG;
-      case LEASE_CONFLICT, FENCED -> errno.eacces();
+      case LEASE_CONFLICT -> errno.eacces();
+      case FENCED -> {
+        log.warn("{} {}: refused, its lease was lost or taken over: {}", op, path, e.getMessage());
+        yield errno.eio();
+      }
       case CONFLICT -> {
         log.warn("{} {}: not committed, the file changed at the origin: {}", op, path, e.getMessage());
         yield errno.eio();

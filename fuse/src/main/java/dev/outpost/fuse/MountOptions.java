@@ -22,9 +22,13 @@ import java.util.Optional;
  * @param stopTimeout how long {@link OutpostMount#close()} waits for the server to answer the calls still running
  *     and the commits of files still open; what is left then is cancelled (a running call fails EIO, an
  *     uncommitted open file is lost, and the log says which). 0..{@link #MAX_STOP_TIMEOUT}
+ * @param lockTtl the ttl of the leases that back flock/fcntl locks (renewed every third of it while kept); a
+ *     holder cut off from the origin loses its lock after about this long. 1 s..1 h
+ * @param lockWait how long a blocking lock (F_SETLKW, flock without LOCK_NB) waits for another holder at most
+ *     (then ENOLCK; a signal ends it sooner with EINTR). 0..1 h
  */
 public record MountOptions(boolean readOnly, Duration kernelCacheTimeout, Optional<Path> libfusePath,
-    Optional<Path> spoolDir, boolean allowOther, Duration stopTimeout) {
+    Optional<Path> spoolDir, boolean allowOther, Duration stopTimeout, Duration lockTtl, Duration lockWait) {
   /** Where Debian and Ubuntu install libfuse3 on x86-64. */
   public static final Path DEFAULT_LIBFUSE = Path.of("/usr/lib/x86_64-linux-gnu/libfuse3.so.3");
   public static final Duration MAX_KERNEL_CACHE_TIMEOUT = Duration.ofSeconds(60);
@@ -32,14 +36,23 @@ public record MountOptions(boolean readOnly, Duration kernelCacheTimeout, Option
   public static final long MAX_STOP_TIMEOUT_SECONDS = 3600;
   public static final Duration DEFAULT_STOP_TIMEOUT = Duration.ofSeconds(DEFAULT_STOP_TIMEOUT_SECONDS);
   public static final Duration MAX_STOP_TIMEOUT = Duration.ofSeconds(MAX_STOP_TIMEOUT_SECONDS);
+  public static final Duration MAX_LOCK_DURATION = Duration.ofHours(1);
   public static final MountOptions DEFAULTS = new MountOptions(false, Duration.ofSeconds(1), Optional.empty(),
-      Optional.empty(), false, DEFAULT_STOP_TIMEOUT);
+      Optional.empty(), false, DEFAULT_STOP_TIMEOUT, Duration.ofSeconds(30), Duration.ofSeconds(60));
 
   public MountOptions {
     if (kernelCacheTimeout == null || kernelCacheTimeout.isNegative()
         || kernelCacheTimeout.compareTo(MAX_KERNEL_CACHE_TIMEOUT) > 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "kernelCacheTimeout: " + kernelCacheTimeout
           + " is not valid (expected 0.." + MAX_KERNEL_CACHE_TIMEOUT.toSeconds() + " s)");
+    }
+    if (lockTtl == null || lockTtl.compareTo(Duration.ofSeconds(1)) < 0 || lockTtl.compareTo(MAX_LOCK_DURATION) > 0) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "lockTtl: " + lockTtl + " is not valid (expected 1 s.."
+          + MAX_LOCK_DURATION.toSeconds() + " s)");
+    }
+    if (lockWait == null || lockWait.isNegative() || lockWait.compareTo(MAX_LOCK_DURATION) > 0) {
+      throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "lockWait: " + lockWait + " is not valid (expected 0.."
+          + MAX_LOCK_DURATION.toSeconds() + " s)");
     }
     if (stopTimeout == null || stopTimeout.isNegative() || stopTimeout.compareTo(MAX_STOP_TIMEOUT) > 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "stopTimeout: " + stopTimeout
@@ -50,27 +63,39 @@ public record MountOptions(boolean readOnly, Duration kernelCacheTimeout, Option
   }
 
   public MountOptions withReadOnly(boolean ro) {
-    return new MountOptions(ro, kernelCacheTimeout, libfusePath, spoolDir, allowOther, stopTimeout);
+    return new MountOptions(ro, kernelCacheTimeout, libfusePath, spoolDir, allowOther, stopTimeout, lockTtl, lockWait);
   }
 
   public MountOptions withKernelCacheTimeout(Duration timeout) {
-    return new MountOptions(readOnly, timeout, libfusePath, spoolDir, allowOther, stopTimeout);
+    return new MountOptions(readOnly, timeout, libfusePath, spoolDir, allowOther, stopTimeout, lockTtl, lockWait);
   }
 
   public MountOptions withLibfusePath(Path path) {
-    return new MountOptions(readOnly, kernelCacheTimeout, Optional.of(path), spoolDir, allowOther, stopTimeout);
+    return new MountOptions(readOnly, kernelCacheTimeout, Optional.of(path), spoolDir, allowOther,
+        stopTimeout, lockTtl, lockWait);
   }
 
   public MountOptions withSpoolDir(Path dir) {
-    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, Optional.of(dir), allowOther, stopTimeout);
+    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, Optional.of(dir), allowOther,
+        stopTimeout, lockTtl, lockWait);
   }
 
   public MountOptions withAllowOther(boolean allow) {
-    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, spoolDir, allow, stopTimeout);
+    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, spoolDir, allow, stopTimeout, lockTtl, lockWait);
   }
 
   public MountOptions withStopTimeout(Duration timeout) {
-    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, spoolDir, allowOther, timeout);
+    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, spoolDir, allowOther, timeout, lockTtl, lockWait);
+  }
+
+  public MountOptions withLockTtl(Duration ttl) {
+    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, spoolDir, allowOther, stopTimeout, ttl,
+        lockWait);
+  }
+
+  public MountOptions withLockWait(Duration wait) {
+    return new MountOptions(readOnly, kernelCacheTimeout, libfusePath, spoolDir, allowOther, stopTimeout, lockTtl,
+        wait);
   }
 
   /** The library to load: the configured one, else {@link #DEFAULT_LIBFUSE}. */

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToLongFunction;
 
 /**
  * One open file of the mount (one FUSE file handle). Reads come from the version seen at open (blocks are
@@ -43,6 +44,8 @@ final class OpenFile {
   private final long handle;
   private final OutpostClient client;
   private final Path spoolDir;
+  /** The lease token a change of a path carries; throws FENCED while its lock is held under a lost lease. */
+  private final ToLongFunction<String> tokens;
   private final boolean writable;
   /** Volatile: {@link #pathIs} reads it without the monitor. */
   private volatile String path;
@@ -69,11 +72,12 @@ final class OpenFile {
   private OutpostException damaged;
   private boolean closed;
 
-  private OpenFile(long handle, OutpostClient client, Path spoolDir, String path, boolean writable, FileAttr attr,
-      OutpostFile snapshot) {
+  private OpenFile(long handle, OutpostClient client, Path spoolDir, ToLongFunction<String> tokens, String path,
+      boolean writable, FileAttr attr, OutpostFile snapshot) {
     this.handle = handle;
     this.client = client;
     this.spoolDir = spoolDir;
+    this.tokens = tokens;
     this.path = path;
     this.writable = writable;
     this.baseVersion = attr.version();
@@ -82,9 +86,9 @@ final class OpenFile {
   }
 
   /** A handle on an existing file, reading {@code snapshot}; with {@code truncate} its content starts empty. */
-  static OpenFile open(long handle, OutpostClient client, Path spoolDir, OutpostFile snapshot, boolean writable,
-      boolean truncate) {
-    OpenFile f = new OpenFile(handle, client, spoolDir, snapshot.path(), writable, snapshot.attr(), snapshot);
+  static OpenFile open(long handle, OutpostClient client, Path spoolDir, ToLongFunction<String> tokens,
+      OutpostFile snapshot, boolean writable, boolean truncate) {
+    OpenFile f = new OpenFile(handle, client, spoolDir, tokens, snapshot.path(), writable, snapshot.attr(), snapshot);
     if (truncate) {
       synchronized (f) {
         f.truncate(0);
@@ -94,8 +98,9 @@ final class OpenFile {
   }
 
   /** A handle on a file just created (empty, committed as {@code attr}). */
-  static OpenFile created(long handle, OutpostClient client, Path spoolDir, String path, FileAttr attr) {
-    OpenFile f = new OpenFile(handle, client, spoolDir, path, true, attr, null);
+  static OpenFile created(long handle, OutpostClient client, Path spoolDir, ToLongFunction<String> tokens,
+      String path, FileAttr attr) {
+    OpenFile f = new OpenFile(handle, client, spoolDir, tokens, path, true, attr, null);
     synchronized (f) {
       f.ensureLocal(false);
     }
@@ -265,6 +270,7 @@ final class OpenFile {
     checkOpen();
     checkWritable();
     checkNotOvertaken();
+    tokens.applyAsLong(path); // a lock lost while held: fail here, not only at close
     if (offset < 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative offset " + offset);
     }
@@ -284,6 +290,7 @@ final class OpenFile {
   synchronized void truncate(long size) {
     checkOpen();
     checkNotOvertaken();
+    tokens.applyAsLong(path);
     if (size < 0) {
       throw new OutpostException(ErrorCode.INVALID_ARGUMENT, "negative size " + size);
     }
@@ -318,7 +325,8 @@ final class OpenFile {
       dirty = false;
       checkNotOvertaken();
     }
-    WriteOptions options = new WriteOptions(mode & 07777, OptionalLong.of(changedMillis), OptionalLong.of(baseVersion));
+    WriteOptions options = new WriteOptions(mode & 07777, OptionalLong.of(changedMillis), OptionalLong.of(baseVersion),
+        tokens.applyAsLong(path));
     FileWrite w = client.openWrite(path, options);
     try {
       local.writeTo(w);

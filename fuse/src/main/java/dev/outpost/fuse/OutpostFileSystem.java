@@ -13,6 +13,9 @@ import dev.outpost.protocol.ChangeKind;
 import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.FileAttr;
 import dev.outpost.protocol.FileType;
+import dev.outpost.protocol.LeaseMode;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,6 +26,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.function.IntSupplier;
 import org.cryptomator.jfuse.api.DirFiller;
 import org.cryptomator.jfuse.api.Errno;
@@ -46,14 +50,21 @@ import org.slf4j.LoggerFactory;
  * be one file. Every path (and rename's second path, symlink's target) that may have been decoded lossily is
  * refused with EILSEQ before anything else; names going out (readdir, readlink) are valid UTF-8 by construction.
  *
+ * <p>Locks: flock(2) and fcntl(2) locks are leases at the origin ({@link MountLocks}); changes of a file whose lease
+ * this mount holds carry its token, so a holder whose lease was taken over is refused FENCED (EIO, logged).
+ *
  * <p>Thread-safe: libfuse calls from several threads at once.
  */
-final class OutpostFileSystem implements FuseOperations, ChangeListener {
+final class OutpostFileSystem implements FuseOperations, ChangeListener, LockOperations.Handler {
   private static final Logger log = LoggerFactory.getLogger(OutpostFileSystem.class);
   private static final int O_ACCMODE = 03;
   private static final int O_RDONLY = 0;
   private static final int O_TRUNC = 01000;
   private static final int RENAME_NOREPLACE = 1;
+  // Linux's errno values that jfuse's Errno lacks.
+  private static final int EINTR = 4;
+  private static final int EAGAIN = 11;
+  private static final int ENOLCK = 37;
   private static final int DIR_SIZE_BYTES = 4096;
   private static final long STATFS_BLOCK_BYTES = 4096;
   /** The origin reports no capacity; a large fixed figure keeps tools that check free space going. */
@@ -72,9 +83,12 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   private final int refusal;
   private final ConcurrentHashMap<Long, OpenFile> handles = new ConcurrentHashMap<>();
   private final AtomicLong nextHandle = new AtomicLong(1);
+  private final MountLocks locks;
+  /** Whether the request of the calling FUSE thread was interrupted (a waiting lock polls it). */
+  private final BooleanSupplier interrupted;
 
   OutpostFileSystem(OutpostClient client, MountOptions options, Errno errno, FuseSession session, UpcallGate gate,
-      Path spoolDir, int uid, int gid) {
+      Path spoolDir, int uid, int gid, BooleanSupplier interrupted) {
     this.client = client;
     this.options = options;
     this.errors = new ErrnoMapper(errno);
@@ -87,6 +101,13 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
     this.uid = uid;
     this.gid = gid;
     this.refusal = refusal(options, client, errors);
+    this.interrupted = interrupted;
+    boolean localLocks = refusal != 0;
+    if (localLocks) {
+      log.info("locks on this mount exclude its own processes only (a read-only mount or token holds no lease)");
+    }
+    this.locks = new MountLocks(client, options.lockTtl(), options.lockWait(), localLocks,
+        path -> commitOpen(path, false));
   }
 
   /**
@@ -123,6 +144,11 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   public void init(FuseConnInfo conn, FuseConfig config) {
     guard("init", "/", () -> {
       session.capture();
+      int wanted = FuseConnInfo.FUSE_CAP_POSIX_LOCKS | FuseConnInfo.FUSE_CAP_FLOCK_LOCKS;
+      if ((conn.capable() & wanted) != wanted || (conn.want() & wanted) != wanted) {
+        log.warn("the kernel keeps flock/fcntl locks local to this machine (capable 0x{}, wanted 0x{}): they do not "
+            + "exclude other mounts", Integer.toHexString(conn.capable()), Integer.toHexString(conn.want()));
+      }
       return 0;
     });
   }
@@ -156,6 +182,11 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
         handles.remove(f.handle());
       }
     }
+  }
+
+  /** At stop, after the open files are committed: gives back every lease the mount's locks kept. */
+  void releaseLocks(long deadlineNanos) {
+    locks.close(deadlineNanos);
   }
 
   /** Open handles (a stop that could not wait for its callbacks leaves them as they are). */
@@ -301,10 +332,11 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   @Override
   public int mkdir(String path, int mode) {
     return guardWrite("mkdir", path, () -> {
-      FileAttr a = client.mkdir(path, false);
+      long token = locks.tokenFor(path);
+      FileAttr a = client.mkdir(path, false, token);
       int perm = mode & 07777;
       if (a.mode() != perm) {
-        a = client.chmod(path, perm);
+        a = client.chmod(path, perm, token);
       }
       attrs.invalidate(VolumePath.parent(path));
       attrs.put(path, a, attrs.generation());
@@ -320,7 +352,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
         return errors.eisdir();
       }
       try {
-        client.rm(path, false);
+        client.rm(path, false, locks.tokenFor(path));
       } finally {
         attrs.invalidate(path);
         attrs.invalidate(VolumePath.parent(path));
@@ -337,7 +369,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
         return errors.enotdir();
       }
       try {
-        client.rm(path, false);
+        client.rm(path, false, locks.tokenFor(path));
       } finally {
         attrs.invalidateTree(path);
         attrs.invalidate(VolumePath.parent(path));
@@ -353,7 +385,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
       if (Utf8.mayBeLossy(target)) {
         return errors.eilseq();
       }
-      FileAttr a = client.symlink(linkPath, target);
+      FileAttr a = client.symlink(linkPath, target, locks.tokenFor(linkPath));
       attrs.invalidate(VolumePath.parent(linkPath));
       attrs.put(linkPath, a, attrs.generation());
       return 0;
@@ -375,6 +407,10 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
       }
       // What is written under the old name must reach the origin before the name moves.
       commitOpen(from, true);
+      // A token must cover both names, and a lock covers one file: the rename goes without one, but a holder
+      // whose lock on either was lost is refused.
+      locks.tokenFor(from);
+      locks.tokenFor(to);
       try {
         client.mv(from, to);
       } finally {
@@ -394,7 +430,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
   public int chmod(String path, int mode, FileInfo fi) {
     return guardWrite("chmod", path, () -> {
       commitOpen(path, false);
-      FileAttr a = client.chmod(path, mode & 07777);
+      FileAttr a = client.chmod(path, mode & 07777, locks.tokenFor(path));
       changedHere(path, a);
       return 0;
     });
@@ -421,7 +457,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
       }
       long millis = mtime.isUtimeNow() ? System.currentTimeMillis() : mtime.get().toEpochMilli();
       commitOpen(path, false);
-      FileAttr a = client.utimes(path, millis);
+      FileAttr a = client.utimes(path, millis, locks.tokenFor(path));
       changedHere(path, a);
       return 0;
     });
@@ -440,7 +476,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
         return 0;
       }
       commitOpen(path, false);
-      client.truncate(path, size);
+      client.truncate(path, size, WriteOptions.DEFAULTS.withLeaseToken(locks.tokenFor(path)));
       changedHere(path, client.stat(path));
       return 0;
     });
@@ -453,15 +489,15 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
     return guardWrite("create", path, () -> {
       FileAttr a;
       try {
-        a = client.write(path, new byte[0], new WriteOptions(mode & 07777, OptionalLong.empty(), OptionalLong.of(0)))
-            .attr();
+        a = client.write(path, new byte[0], new WriteOptions(mode & 07777, OptionalLong.empty(), OptionalLong.of(0),
+            locks.tokenFor(path))).attr();
       } catch (CommitConflictException e) {
         return errors.eexist();
       }
       attrs.invalidate(VolumePath.parent(path));
       attrs.put(path, a, attrs.generation());
       long h = nextHandle.getAndIncrement();
-      handles.put(h, OpenFile.created(h, client, spoolDir, path, a));
+      handles.put(h, OpenFile.created(h, client, spoolDir, locks::tokenFor, path, a));
       fi.setFh(h);
       return 0;
     });
@@ -483,7 +519,7 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
       OutpostFile file = client.open(path);
       attrs.put(path, file.attr(), generation);
       long h = nextHandle.getAndIncrement();
-      handles.put(h, OpenFile.open(h, client, spoolDir, file, writable, truncate));
+      handles.put(h, OpenFile.open(h, client, spoolDir, locks::tokenFor, file, writable, truncate));
       fi.setFh(h);
       return 0;
     });
@@ -519,7 +555,16 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
 
   @Override
   public int flush(String path, FileInfo fi) {
-    return guard("flush", path, () -> commit(fi));
+    return guard("flush", path, () -> {
+      try {
+        return commit(fi);
+      } finally {
+        // A close drops the process's fcntl locks on the file (POSIX), after its writes are committed.
+        if (fi.getLockOwner() != 0) {
+          locks.unlock(path, new MountLocks.Owner(false, fi.getLockOwner()));
+        }
+      }
+    });
   }
 
   @Override
@@ -532,6 +577,9 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
     return guard("release", path, () -> {
       OpenFile f = handles.get(fi.getFh());
       if (f == null) {
+        if (fi.getLockOwner() != 0) {
+          locks.unlock(path, new MountLocks.Owner(true, fi.getLockOwner()));
+        }
         return 0;
       }
       try {
@@ -539,8 +587,102 @@ final class OutpostFileSystem implements FuseOperations, ChangeListener {
       } finally {
         f.close();
         handles.remove(f.handle());
+        // The last close of an open file description drops its flock (the kernel names it as the owner).
+        if (fi.getLockOwner() != 0) {
+          locks.unlock(path, new MountLocks.Owner(true, fi.getLockOwner()));
+        }
       }
     });
+  }
+
+  // ---------------------------------------------------------------- locks
+
+  @Override
+  public int flock(String path, long fh, long owner, int op) {
+    return guard("flock", path, () -> {
+      log.debug("flock {} owner {} op {}", path, Long.toHexString(owner), op);
+      MountLocks.Owner o = new MountLocks.Owner(true, owner);
+      int kind = op & ~LockOperations.LOCK_NB;
+      if (kind == LockOperations.LOCK_UN) {
+        locks.unlock(path, o);
+        return 0;
+      }
+      LeaseMode mode = switch (kind) {
+        case LockOperations.LOCK_SH -> LeaseMode.SHARED;
+        case LockOperations.LOCK_EX -> LeaseMode.EXCLUSIVE;
+        default -> null;
+      };
+      if (mode == null) {
+        return errors.einval();
+      }
+      return refused("flock", path, locks.lock(path, o, mode, LockRanges.NONE, 0,
+          (op & LockOperations.LOCK_NB) == 0, interrupted));
+    });
+  }
+
+  @Override
+  public int lock(String path, long fh, long owner, int cmd, MemorySegment flock) {
+    return guard("lock", path, () -> {
+      if (log.isDebugEnabled()) {
+        log.debug("lock {} owner {} cmd {} type {}", path, Long.toHexString(owner), cmd, LockOperations.lockType(flock));
+      }
+      MountLocks.Owner o = new MountLocks.Owner(false, owner);
+      short type = LockOperations.lockType(flock);
+      Optional<LeaseMode> mode = switch (type) {
+        case LockOperations.F_RDLCK -> Optional.of(LeaseMode.SHARED);
+        case LockOperations.F_WRLCK -> Optional.of(LeaseMode.EXCLUSIVE);
+        case LockOperations.F_UNLCK -> Optional.empty();
+        default -> null;
+      };
+      Optional<long[]> range = LockRanges.range(flock.get(ValueLayout.JAVA_LONG, LockOperations.FLOCK_START_OFFSET),
+          flock.get(ValueLayout.JAVA_LONG, LockOperations.FLOCK_LEN_OFFSET));
+      if (mode == null || range.isEmpty()) {
+        return errors.einval();
+      }
+      if (cmd == LockOperations.F_GETLK) {
+        if (mode.isEmpty()) {
+          return errors.einval();
+        }
+        Optional<MountLocks.Conflict> c = locks.conflict(path, o, mode.get());
+        if (c.isEmpty()) {
+          flock.set(ValueLayout.JAVA_SHORT, LockOperations.FLOCK_TYPE_OFFSET, LockOperations.F_UNLCK);
+        } else {
+          // Widened to the whole file, as it is held.
+          LockOperations.writeLock(flock, c.get().mode() == LeaseMode.EXCLUSIVE ? LockOperations.F_WRLCK
+              : LockOperations.F_RDLCK, 0, 0, c.get().pid());
+        }
+        return 0;
+      }
+      if (cmd != LockOperations.F_SETLK && cmd != LockOperations.F_SETLKW) {
+        return errors.einval();
+      }
+      Optional<LockRanges> next = locks.ranges(path, o).with(range.get()[0], range.get()[1], mode);
+      if (next.isEmpty()) {
+        log.warn("lock {}: more than {} ranges held by one owner", path, LockRanges.MAX_RANGES);
+        return -ENOLCK;
+      }
+      Optional<LeaseMode> held = next.get().mode();
+      if (held.isEmpty()) {
+        locks.unlock(path, o);
+        return 0;
+      }
+      return refused("lock", path, locks.lock(path, o, held.get(), next.get(), LockOperations.lockPid(flock),
+          cmd == LockOperations.F_SETLKW, interrupted));
+    });
+  }
+
+  private int refused(String op, String path, MountLocks.Refusal r) {
+    return switch (r) {
+      case NONE -> 0;
+      case HELD -> -EAGAIN;
+      case INTERRUPTED -> -EINTR;
+      case TIMED_OUT -> {
+        log.info("{} {}: still held by another holder after {}", op, path, options.lockWait());
+        yield -ENOLCK;
+      }
+      case OFFLINE -> -ENOLCK;
+      case LOST, CLOSED -> errors.eio();
+    };
   }
 
   // ---------------------------------------------------------------- helpers

@@ -6,6 +6,7 @@ import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.core.VolumePath;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -82,11 +83,14 @@ public final class OutpostMount implements AutoCloseable {
   private final Path spoolDir;
   /** The thread jfuse runs libfuse's loop on, if it was found. */
   private final Optional<Thread> loop;
+  /** Holds the lock upcall stubs for as long as the mount lives (freed with it by the GC). */
+  private final Arena lockStubs;
   private final CountDownLatch unmounted = new CountDownLatch(1);
   private boolean closed;
 
   private OutpostMount(Path mountPoint, OutpostClient client, MountOptions options, Fuse fuse, OutpostFileSystem fs,
-      FuseSession session, UpcallGate gate, Watch watch, Path spoolDir, Optional<Thread> loop) {
+      FuseSession session, UpcallGate gate, Watch watch, Path spoolDir, Optional<Thread> loop,
+      Arena lockStubs) {
     this.mountPoint = mountPoint;
     this.client = client;
     this.options = options;
@@ -97,6 +101,7 @@ public final class OutpostMount implements AutoCloseable {
     this.watch = watch;
     this.spoolDir = spoolDir;
     this.loop = loop;
+    this.lockStubs = lockStubs;
   }
 
   /**
@@ -134,11 +139,15 @@ public final class OutpostMount implements AutoCloseable {
     try {
       FuseSession session = new FuseSession(libfuse);
       UpcallGate gate = new UpcallGate();
+      LockOperations lockOps = new LockOperations(libfuse);
       FuseBuilder builder = Fuse.builder();
       builder.setLibraryPath(libfuse.toString());
       OutpostFileSystem fs = new OutpostFileSystem(client, options, builder.errno(), session, gate, spool,
-          currentId("uid"), currentId("gid"));
+          currentId("uid"), currentId("gid"), lockOps::interrupted);
       fuse = builder.build(fs);
+      // jfuse does not bind lock/flock: without them the kernel keeps every lock local to this machine.
+      Arena lockStubs = Arena.ofAuto();
+      LockOperations.bind(fuse, fs, lockStubs);
       // Subscribe before mounting, so nothing that changes while the mount starts is missed.
       watch = client.watch(VolumePath.ROOT, client.welcome().journalSeq(), fs);
       Optional<Thread> loop;
@@ -149,7 +158,7 @@ public final class OutpostMount implements AutoCloseable {
             .filter(OutpostMount::inJfuseLoop).findFirst();
       }
       log.info("mounted volume {} at {}{}", client.welcome().volume(), at, options.readOnly() ? " (read-only)" : "");
-      return new OutpostMount(at, client, options, fuse, fs, session, gate, watch, spool, loop);
+      return new OutpostMount(at, client, options, fuse, fs, session, gate, watch, spool, loop, lockStubs);
     } catch (FuseMountFailedException | RuntimeException | UnsatisfiedLinkError e) {
       if (watch != null) {
         watch.close();
@@ -229,6 +238,8 @@ public final class OutpostMount implements AutoCloseable {
       unmountAndJoin();
       // What the calls that ran past the deadline left open was not committed: it is logged as lost.
       fs.commitOpenFiles(deadlineNanos, late);
+      // The files' changes are in: the leases behind their locks can go (else they lapse within their ttl).
+      fs.releaseLocks(deadlineNanos);
       deleteTree(spoolDir);
     } else {
       abandon(startNanos);

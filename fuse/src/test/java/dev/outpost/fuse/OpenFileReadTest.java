@@ -141,7 +141,7 @@ class OpenFileReadTest {
   }
 
   private OpenFile open() {
-    return OpenFile.open(1, client, tmp, client.open("/f.bin"), false, false);
+    return OpenFile.open(1, client, tmp, p -> 0, client.open("/f.bin"), false, false);
   }
 
   /** Reads like FUSE (into native memory) and compares with the file's bytes. */
