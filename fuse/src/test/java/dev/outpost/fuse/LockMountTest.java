@@ -137,6 +137,12 @@ class LockMountTest {
         + " struct.pack('hhqqi', fcntl.F_WRLCK, 0, 10, 5, 0))\nprint(struct.unpack('hhqqi', r))\"").output())
         .isEqualTo("(1, 0, 0, 0, 0)\n");
 
+    // A waiting lock ends when its caller is signalled: flock -w 1 (SIGALRM) gives up long before the mount's
+    // 30 s lock wait would.
+    long waited = System.nanoTime();
+    assertThat(run(b, "flock -w 1 f true").exitCode()).isEqualTo(1);
+    assertThat(System.nanoTime() - waited).as("ended by the signal").isLessThan(TimeUnit.SECONDS.toNanos(20));
+
     holder.destroy();
     holder.waitFor(20, TimeUnit.SECONDS);
     // The branch keeps its lease after the unlock; bob's wait recalls it, and alice's mount hands it over.
@@ -258,6 +264,23 @@ class LockMountTest {
     assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(new String(holder.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("errno 5\n");
     assertThat(run(b, "cat f").output()).isEqualTo("bob wins\n");
+  }
+
+  @Test
+  void aMountKeepsAtMost256UnusedLeases() throws Exception {
+    b = mount("bob", false, Duration.ofSeconds(300), false);
+    int files = MountLocks.MAX_IDLE_LEASES + 20;
+    MountFixture.Result r = run(b, "python3 -c \"import fcntl\nfor i in range(" + files + "):\n  f = open('f%d' % i, 'w')"
+        + "\n  fcntl.flock(f, fcntl.LOCK_EX)\n  fcntl.flock(f, fcntl.LOCK_UN)\n  f.close()\nprint('ok')\"");
+    assertThat(r.output()).isEqualTo("ok\n");
+    try (OutpostClient observer = TestOrigins.client(origin)) {
+      // The least recently used beyond the bound are given back (on their own thread, so: eventually).
+      while (observer.leases("/").leases().size() > MountLocks.MAX_IDLE_LEASES) {
+        Thread.sleep(20);
+      }
+      assertThat(observer.leases("/").leases()).hasSize(MountLocks.MAX_IDLE_LEASES)
+          .noneMatch(l -> l.path().equals("/f0"));
+    }
   }
 
   // ---- helpers ----
