@@ -226,6 +226,7 @@ final class MountLocks {
         f.busy = true;
       }
       dropIfUnused(f);
+      trimIdle(); // one more unused lease: keep to the bound
     }
     if (release != null) {
       handOver(f, release);
