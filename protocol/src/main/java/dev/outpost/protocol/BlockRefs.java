@@ -4,7 +4,7 @@ import dev.outpost.core.BlockRef;
 import java.util.List;
 
 /**
- * One batch of a {@link ListBlocks} answer. The sender sizes batches so a frame stays below the peer's
+ * One batch of a {@link ListBlocks} or {@link DiffBlocks} answer. The sender sizes batches so a frame stays below the peer's
  * frame limit (at most {@value #MAX_REFS} refs).
  *
  * @param refs an immutable copy, possibly empty

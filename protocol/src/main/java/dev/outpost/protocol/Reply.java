@@ -10,4 +10,4 @@ public sealed interface Reply extends Message
         BlockData, BlockMissing, MissingBlocks,
         LeaseGrant, LeaseRecall, Leases,
         SubscribeAck, ChangeEvent, Resync,
-        Snapshots, BlockRefs {}
+        Snapshots, BlockRefs, PathChanges {}

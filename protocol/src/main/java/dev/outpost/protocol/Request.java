@@ -7,4 +7,4 @@ public sealed interface Request extends Message
         GetBlocks, HasBlocks, PutBlock,
         LeaseAcquire, LeaseRenew, LeaseRelease, LeaseList,
         Subscribe, Unsubscribe,
-        SnapshotList, SnapshotCreate, SnapshotDelete, ListBlocks {}
+        SnapshotList, SnapshotCreate, SnapshotDelete, ListBlocks, DiffBlocks, DiffPaths {}

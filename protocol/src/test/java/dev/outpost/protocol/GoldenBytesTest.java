@@ -62,6 +62,16 @@ class GoldenBytesTest {
             "0000003A 8010 0000 00000008 00000000 0000000000000002 02 01ED 0000000000000000 "
                 // mtime          version           no root target "" staleSinceMillis
                 + "00000000000003E8 0000000000000003 00 0000 0000018BCFE56800"),
+        Arguments.of(Frame.of(10, new DiffBlocks("a", "b", "/")),
+            // length   type flags request  session  base "a" target "b" prefix "/"
+            "00000015 0064 0000 0000000A 00000000 000161 000162 00012F"),
+        Arguments.of(Frame.of(11, new DiffPaths("a", "", "/d")),
+            // length   type flags request  session  base "a" target "" prefix "/d"
+            "00000015 0065 0000 0000000B 00000000 000161 0000 00022F64"),
+        Arguments.of(new Frame(11, 0, Frame.MORE, new PathChanges(List.of(
+                new PathChange(ChangeKind.RENAMED, 5, FileType.FILE, "/b", "/a")))),
+            // length   type flags(MORE) request session count   kind inode             type path "/b" from "/a"
+            "00000022 8062 0001 0000000B 00000000 00000001 05 0000000000000005 01 00022F62 00022F61"),
         Arguments.of(Frame.of(9, new DirPage(List.of(), false)),
             // length   type flags request  session  count    more staleSinceMillis (0: current)
             "00000019 8011 0000 00000009 00000000 00000000 00 0000000000000000"),

@@ -113,6 +113,9 @@ final class MessageArbitraries {
     m.put(SnapshotDelete.class, snapshotNames().map(SnapshotDelete::new));
     m.put(ListBlocks.class, Combinators.combine(snap, path).as(ListBlocks::new));
     m.put(BlockRefs.class, blockRefs().list().ofMaxSize(40).map(BlockRefs::new));
+    m.put(DiffBlocks.class, Combinators.combine(snap, snap, path).as(DiffBlocks::new));
+    m.put(DiffPaths.class, Combinators.combine(snap, snap, path).as(DiffPaths::new));
+    m.put(PathChanges.class, pathChanges().list().ofMaxSize(20).map(PathChanges::new));
     return m;
   }
 
@@ -211,6 +214,12 @@ final class MessageArbitraries {
 
   static Arbitrary<DirEntry> dirEntries() {
     return Combinators.combine(names(), fileAttrs()).as(DirEntry::new);
+  }
+
+  static Arbitrary<PathChange> pathChanges() {
+    return Combinators.combine(Arbitraries.of(ChangeKind.class), Arbitraries.longs().greaterOrEqual(1),
+        Arbitraries.of(FileType.class), paths(), paths())
+        .as((kind, inode, type, p, from) -> new PathChange(kind, inode, type, p, kind == ChangeKind.RENAMED ? from : ""));
   }
 
   static Arbitrary<SnapshotInfo> snapshotInfos() {

@@ -122,7 +122,7 @@ class RoundTripTest {
         permitted.add(c);
       }
     }
-    assertThat(permitted).hasSize(50);
+    assertThat(permitted).hasSize(53);
     assertThat(MessageArbitraries.byType().keySet()).containsExactlyInAnyOrderElementsOf(
         permitted.stream().map(c -> c.asSubclass(Message.class)).toList());
     assertThat(WireFormat.types().values()).containsExactlyInAnyOrderElementsOf(

@@ -10,6 +10,8 @@ import dev.outpost.protocol.ChangeEvent;
 import dev.outpost.protocol.Commit;
 import dev.outpost.protocol.Create;
 import dev.outpost.protocol.Detach;
+import dev.outpost.protocol.DiffBlocks;
+import dev.outpost.protocol.DiffPaths;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.ErrorReply;
 import dev.outpost.protocol.GetAttr;
@@ -31,6 +33,7 @@ import dev.outpost.protocol.Message;
 import dev.outpost.protocol.MissingBlocks;
 import dev.outpost.protocol.Mkdir;
 import dev.outpost.protocol.Ok;
+import dev.outpost.protocol.PathChanges;
 import dev.outpost.protocol.Ping;
 import dev.outpost.protocol.Pong;
 import dev.outpost.protocol.PutBlock;
@@ -110,6 +113,8 @@ final class MessageTable {
     add(0x0061, SnapshotCreate.class, SnapshotCodecs.SNAPSHOT_CREATE);
     add(0x0062, SnapshotDelete.class, SnapshotCodecs.SNAPSHOT_DELETE);
     add(0x0063, ListBlocks.class, SnapshotCodecs.LIST_BLOCKS);
+    add(0x0064, DiffBlocks.class, SnapshotCodecs.DIFF_BLOCKS);
+    add(0x0065, DiffPaths.class, SnapshotCodecs.DIFF_PATHS);
 
     add(0x8000, Ok.class, SessionCodecs.OK);
     add(0x8001, ErrorReply.class, SessionCodecs.ERROR);
@@ -136,6 +141,7 @@ final class MessageTable {
 
     add(0x8060, Snapshots.class, SnapshotCodecs.SNAPSHOTS);
     add(0x8061, BlockRefs.class, SnapshotCodecs.BLOCK_REFS);
+    add(0x8062, PathChanges.class, SnapshotCodecs.PATH_CHANGES);
   }
 
   private MessageTable() {}

@@ -9,6 +9,7 @@ import dev.outpost.protocol.FileType;
 import dev.outpost.protocol.LeaseInfo;
 import dev.outpost.protocol.LeaseMode;
 import dev.outpost.protocol.OperationId;
+import dev.outpost.protocol.PathChange;
 import dev.outpost.protocol.SnapshotInfo;
 import io.netty.buffer.ByteBuf;
 
@@ -25,6 +26,8 @@ final class ValueCodecs {
   static final int BLOCK_REF_BYTES = BlockId.BYTES + 4;
   /** string path "/", u8 mode, u8 subtree, i64 token, string holder "", i64 expiresAt, u8 recalled. */
   static final int MIN_LEASE_INFO_BYTES = 2 + 1 + 1 + 1 + 8 + 2 + 8 + 1;
+  /** u8 kind, i64 inode, u8 type, a path of at least one byte, an empty from path. */
+  static final int MIN_PATH_CHANGE_BYTES = 1 + 8 + 1 + 2 + 1 + 2;
 
   private ValueCodecs() {}
 
@@ -95,6 +98,19 @@ final class ValueCodecs {
   static BlockRef blockRef(BodyReader in) {
     // A u32 above Integer.MAX_VALUE reads as negative and fails BlockRef's range check.
     return new BlockRef(in.blockId(), in.i32());
+  }
+
+  /** u8 kind, i64 inode, u8 type, string path, string fromPath ({@link dev.outpost.protocol.PathChanges#wireBytes}). */
+  static void pathChange(ByteBuf out, PathChange c) {
+    BodyWriter.u8(out, changeKind(c.kind()));
+    BodyWriter.i64(out, c.inode());
+    BodyWriter.u8(out, fileType(c.type()));
+    BodyWriter.string(out, c.path());
+    BodyWriter.string(out, c.fromPath());
+  }
+
+  static PathChange pathChange(BodyReader in) {
+    return new PathChange(changeKind(in, in.u8()), in.i64(), fileType(in, in.u8()), in.string(), in.string());
   }
 
   static int fileType(FileType t) {
