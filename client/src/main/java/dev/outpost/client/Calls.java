@@ -4,6 +4,8 @@ import dev.outpost.core.ErrorCode;
 import dev.outpost.core.OutpostException;
 import dev.outpost.protocol.Attach;
 import dev.outpost.protocol.Detach;
+import dev.outpost.protocol.DiffBlocks;
+import dev.outpost.protocol.DiffPaths;
 import dev.outpost.protocol.GetAttr;
 import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.HasBlocks;
@@ -105,7 +107,7 @@ final class Calls {
   static boolean replayable(Request r) {
     return switch (r) {
       case GetAttr _, Lookup _, ReadDir _, ReadLink _, GetBlocks _, HasBlocks _, PutBlock _, ListBlocks _,
-          SnapshotList _, LeaseList _, Ping _ -> true;
+          DiffBlocks _, DiffPaths _, SnapshotList _, LeaseList _, Ping _ -> true;
       case Mutation m -> !m.op().isNone();
       case LeaseAcquire _, LeaseRenew _, LeaseRelease _, SnapshotCreate _, SnapshotDelete _ -> false;
       // A second reservation takes a second range.

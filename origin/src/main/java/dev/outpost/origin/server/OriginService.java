@@ -15,6 +15,8 @@ import dev.outpost.protocol.BlockMissing;
 import dev.outpost.protocol.BlockRefs;
 import dev.outpost.protocol.Commit;
 import dev.outpost.protocol.Create;
+import dev.outpost.protocol.DiffBlocks;
+import dev.outpost.protocol.DiffPaths;
 import dev.outpost.protocol.GetAttr;
 import dev.outpost.protocol.GetBlocks;
 import dev.outpost.protocol.HasBlocks;
@@ -30,6 +32,8 @@ import dev.outpost.protocol.Lookup;
 import dev.outpost.protocol.MissingBlocks;
 import dev.outpost.protocol.Mkdir;
 import dev.outpost.protocol.Ok;
+import dev.outpost.protocol.PathChange;
+import dev.outpost.protocol.PathChanges;
 import dev.outpost.protocol.PutBlock;
 import dev.outpost.protocol.ReadDir;
 import dev.outpost.protocol.ReadLink;
@@ -56,6 +60,7 @@ import dev.outpost.transport.ServerCall;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -92,6 +97,8 @@ public final class OriginService implements RequestService {
   private final ExecutorService writer;
   private final String agent;
   private final int blockRefsPerFrame;
+  /** Body bytes of one PATH_CHANGES frame at most. */
+  private final int pathChangeBytesPerFrame;
   private final ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
   private final BlockBatcher batcher;
 
@@ -114,6 +121,7 @@ public final class OriginService implements RequestService {
     this.batcher = new BlockBatcher(volume, writer, metrics, maxQueuedUploads);
     // A BlockRef is 36 bytes on the wire; keep a margin for the header and the count.
     this.blockRefsPerFrame = Math.max(1, Math.min(BlockRefs.MAX_REFS, (maxFrameBytes - 1024) / 40));
+    this.pathChangeBytesPerFrame = Math.max(1, maxFrameBytes - 1024);
   }
 
   @Override
@@ -141,6 +149,8 @@ public final class OriginService implements RequestService {
         case SnapshotList r -> read(call, "snapshot_list", () -> new Snapshots(volume.listSnapshots()));
         case GetBlocks r -> getBlocks(call, r);
         case ListBlocks r -> listBlocks(call, r);
+        case DiffBlocks r -> diffBlocks(call, r);
+        case DiffPaths r -> diffPaths(call, r);
         case Subscribe r -> subscribe(call, r);
         case Unsubscribe r -> {
           require(call, Access.READ, "unsubscribe");
@@ -305,6 +315,43 @@ public final class OriginService implements RequestService {
           call.more(new BlockRefs(batch));
         });
         call.reply(new BlockRefs(List.of()));
+      }
+    });
+  }
+
+  private void diffBlocks(ServerCall call, DiffBlocks r) {
+    require(call, Access.READ, "diff_blocks");
+    submit(readers, call, () -> {
+      try (Timer.Context t = metrics.time("diff_blocks")) {
+        volume.diffBlocks(r.base(), r.target(), r.prefix(), blockRefsPerFrame, batch -> {
+          awaitWritable(call);
+          call.more(new BlockRefs(batch));
+        });
+        call.reply(new BlockRefs(List.of()));
+      }
+    });
+  }
+
+  /** The changes are collected in one read transaction, then sent in frames sized to the peer's limit. */
+  private void diffPaths(ServerCall call, DiffPaths r) {
+    require(call, Access.READ, "diff_paths");
+    submit(readers, call, () -> {
+      try (Timer.Context t = metrics.time("diff_paths")) {
+        List<PathChange> changes = volume.diffPaths(r.base(), r.target(), r.prefix());
+        List<PathChange> batch = new ArrayList<>();
+        int bytes = 0;
+        for (PathChange c : changes) {
+          int size = PathChanges.wireBytes(c);
+          if (!batch.isEmpty() && (bytes + size > pathChangeBytesPerFrame || batch.size() == PathChanges.MAX_CHANGES)) {
+            awaitWritable(call);
+            call.more(new PathChanges(batch));
+            batch = new ArrayList<>();
+            bytes = 0;
+          }
+          batch.add(c);
+          bytes += size;
+        }
+        call.reply(new PathChanges(batch));
       }
     });
   }

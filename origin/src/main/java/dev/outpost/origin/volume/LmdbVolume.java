@@ -73,6 +73,7 @@ public final class LmdbVolume implements Volume {
   final Snapshots snapshots;
   private final Writer writer;
   private final GarbageCollector gc;
+  final TreeDiff diff;
   private final Identity identity;
 
   private LmdbVolume(LmdbStorage storage, Clock clock, int journalRetainEvents, Optional<Identity> fresh) {
@@ -86,6 +87,7 @@ public final class LmdbVolume implements Volume {
     this.commits = new Commits(storage, namespace, blocks, writer);
     this.snapshots = new Snapshots(storage, meta, journal, namespace, writer);
     this.gc = new GarbageCollector(storage, namespace, blocks, applied);
+    this.diff = new TreeDiff(storage, namespace, snapshots, blocks.trees);
     if (fresh.isPresent()) {
       initialise(fresh.get());
     }
@@ -336,6 +338,18 @@ public final class LmdbVolume implements Volume {
     Blocks.checkListBatch(batchSize);
     List<RootRef> roots = storage.read(txn -> namespace.rootsUnder(txn, snapshots.treeOf(txn, snapshot), prefix));
     blocks.list(roots, batchSize, sink);
+  }
+
+  @Override
+  public List<dev.outpost.protocol.PathChange> diffPaths(String base, String target, String prefix) {
+    return diff.paths(base, target, prefix);
+  }
+
+  @Override
+  public void diffBlocks(String base, String target, String prefix, int batchSize, Consumer<List<BlockRef>> sink) {
+    Objects.requireNonNull(sink, "sink");
+    Blocks.checkListBatch(batchSize);
+    diff.blocks(base, target, prefix, batchSize, sink);
   }
 
   // ---------------------------------------------------------------------------------------------------

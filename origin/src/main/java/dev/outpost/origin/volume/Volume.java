@@ -236,6 +236,23 @@ public interface Volume extends AutoCloseable {
    */
   void listBlocks(String snapshot, String prefix, int batchSize, Consumer<List<BlockRef>> sink);
 
+  /**
+   * What changed under {@code prefix} from tree {@code base} to tree {@code target} (each a snapshot name or ""
+   * for live), in path order; see {@link dev.outpost.protocol.PathChange} for the kinds.
+   *
+   * @throws dev.outpost.core.OutpostException NOT_FOUND for an unknown snapshot, or a prefix in neither tree
+   */
+  List<dev.outpost.protocol.PathChange> diffPaths(String base, String target, String prefix);
+
+  /**
+   * Streams every block id (data and index) referenced by a file under {@code prefix} in {@code target} and by
+   * no file under {@code prefix} in {@code base}, each once, in batches handed to {@code sink} (never inside a
+   * transaction).
+   *
+   * @throws dev.outpost.core.OutpostException NOT_FOUND as {@link #diffPaths}
+   */
+  void diffBlocks(String base, String target, String prefix, int batchSize, Consumer<List<BlockRef>> sink);
+
   // ---- maintenance ----
 
   /**

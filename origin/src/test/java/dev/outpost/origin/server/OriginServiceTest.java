@@ -19,6 +19,8 @@ import dev.outpost.core.BlockRef;
 import dev.outpost.protocol.BlockRefs;
 import dev.outpost.protocol.Commit;
 import dev.outpost.protocol.Create;
+import dev.outpost.protocol.DiffBlocks;
+import dev.outpost.protocol.DiffPaths;
 import dev.outpost.protocol.DirEntry;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.FileAttr;
@@ -35,6 +37,8 @@ import dev.outpost.protocol.Lookup;
 import dev.outpost.protocol.MissingBlocks;
 import dev.outpost.protocol.Mkdir;
 import dev.outpost.protocol.ErrorReply;
+import dev.outpost.protocol.PathChange;
+import dev.outpost.protocol.PathChanges;
 import dev.outpost.protocol.ProtocolVersion;
 import dev.outpost.protocol.PutBlock;
 import dev.outpost.protocol.ReadDir;
@@ -348,6 +352,80 @@ class OriginServiceTest {
     call(admin, new SnapshotDelete("nightly-1"));
     assertThat(((Snapshots) call(admin, new SnapshotList())).snapshots()).isEmpty();
     assertThat(codeOf(() -> call(admin, new GetAttr("nightly-1", "/d/f")))).isEqualTo(ErrorCode.NOT_FOUND);
+  }
+
+  @Test
+  void diffsBetweenSnapshotsComeInFramesWithinTheFrameLimit() throws Exception {
+    origin.close();
+    java.nio.file.Files.createDirectories(tmp.resolve("small-frames"));
+    origin = OriginFixture.start(tmp.resolve("small-frames"), "maxFrameBytes: " + Frames.MIN_MAX_FRAME_BYTES + "\n",
+        false);
+    RpcClient admin = origin.connect(Mode.ADMIN);
+    String deep = "";
+    for (int i = 0; i < 15; i++) {
+      deep += "/" + "d".repeat(249) + i;
+      call(admin, new Mkdir(deep, 0755));
+    }
+    TestBlock kept = block(random, 2000);
+    upload(admin, kept);
+    call(admin, new Commit("/kept", 0, 0, Optional.of(kept.root()), 2000, 1, 0));
+    call(admin, new SnapshotCreate("a"));
+    List<String> created = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      String path = deep + "/" + "f".repeat(190) + i;
+      call(admin, new Create(path, 0644, true));
+      created.add(path);
+    }
+    TestBlock added = block(random, 3000);
+    upload(admin, added);
+    call(admin, new Commit("/added", 0, 0, Optional.of(added.root()), 3000, 1, 0));
+    call(admin, new Commit("/copy", 0, 0, Optional.of(kept.root()), 2000, 1, 0));
+    call(admin, new SnapshotCreate("b"));
+
+    List<PathChanges> frames = new ArrayList<>();
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    admin.stream(0, new DiffPaths("a", "b", "/"), collect(frames, PathChanges.class, done));
+    done.orTimeout(10, TimeUnit.SECONDS).join();
+    assertThat(frames.size()).as("frames").isGreaterThan(2);
+    for (PathChanges f : frames) {
+      assertThat(f.changes().stream().mapToInt(PathChanges::wireBytes).sum()).isLessThan(Frames.MIN_MAX_FRAME_BYTES);
+    }
+    List<String> paths = frames.stream().flatMap(f -> f.changes().stream()).map(PathChange::path).toList();
+    List<String> expected = new ArrayList<>(created);
+    expected.addAll(List.of("/added", "/copy"));
+    assertThat(paths).containsExactlyInAnyOrderElementsOf(expected);
+
+    List<BlockRefs> refs = new ArrayList<>();
+    CompletableFuture<Void> listed = new CompletableFuture<>();
+    admin.stream(0, new DiffBlocks("a", "b", "/"), collect(refs, BlockRefs.class, listed));
+    listed.orTimeout(10, TimeUnit.SECONDS).join();
+    assertThat(refs.stream().flatMap(r -> r.refs().stream()).map(BlockRef::id)).containsExactly(added.id());
+    assertThat(codeOf(() -> {
+      CompletableFuture<Void> f = new CompletableFuture<>();
+      admin.stream(0, new DiffBlocks("a", "gone", "/"), collect(new ArrayList<>(), BlockRefs.class, f));
+      try {
+        f.orTimeout(10, TimeUnit.SECONDS).join();
+      } catch (java.util.concurrent.CompletionException e) {
+        throw (OutpostException) e.getCause();
+      }
+    })).isEqualTo(ErrorCode.NOT_FOUND);
+  }
+
+  private static <T extends Reply> ReplyStream collect(List<T> into, Class<T> type, CompletableFuture<Void> done) {
+    return new ReplyStream() {
+      @Override
+      public void onReply(Reply reply, boolean last) {
+        into.add(type.cast(reply));
+        if (last) {
+          done.complete(null);
+        }
+      }
+
+      @Override
+      public void onError(OutpostException error) {
+        done.completeExceptionally(error);
+      }
+    };
   }
 
   private static List<BlockId> listBlocks(RpcClient c, String snapshot, String prefix) {

@@ -9,6 +9,8 @@ import dev.outpost.protocol.Attach;
 import dev.outpost.protocol.Commit;
 import dev.outpost.protocol.Create;
 import dev.outpost.protocol.Detach;
+import dev.outpost.protocol.DiffBlocks;
+import dev.outpost.protocol.DiffPaths;
 import dev.outpost.protocol.DirPage;
 import dev.outpost.protocol.ErrorReply;
 import dev.outpost.protocol.FileType;
@@ -187,6 +189,8 @@ public final class ProxyService implements RequestService {
         }
         case PutBlock r -> putBlock(call, r);
         case ListBlocks r -> forwardStream(call, r, false);
+        case DiffBlocks r -> forwardStream(call, r, false);
+        case DiffPaths r -> forwardStream(call, r, false);
         case Subscribe r -> {
           if (!subscription.subscribeLocally(call, r)) {
             forwardStream(call, r, true);
